@@ -1,0 +1,1 @@
+"""Ingestion: a document's text -> structured, citable passages. No torch, faiss or gradio here."""

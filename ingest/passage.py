@@ -1,0 +1,85 @@
+"""The records ingestion produces: documents and the passages cut from them."""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+
+def slug(text: str, limit: int = 48) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One catalogue entry (corpus/catalog.toml)."""
+
+    id: str
+    title: str
+    short_title: str
+    publisher: str
+    year: int
+    file: str            # path relative to the corpus folder
+    licence: str
+    outline: str | None = None
+    subtitle: str | None = None
+    published: str | None = None
+    reference: str | None = None
+
+    @property
+    def author_year(self) -> str:
+        return f"{self.publisher} ({self.year}) {self.short_title}"
+
+
+@dataclass
+class Sentence:
+    """A sentence (or table row) with its exact span in the source text."""
+
+    start_char: int
+    end_char: int
+    text: str            # the span's text, whitespace-normalised
+
+
+@dataclass
+class Passage:
+    """A citable unit of a document: a paragraph, list, quote, table row, footnote, heading.
+
+    `start_char`/`end_char` are Python string offsets into the source file's text (end
+    exclusive). `text` is that span cleaned of export artefacts; for a table row it is the
+    row rendered as a sentence with its table's caption and column headings.
+    """
+
+    passage_id: str
+    document: str
+    kind: str                    # title, heading, paragraph, list, quote, case-study,
+                                 # practice-implications, table, table-row, footnote
+    paragraph: str | None        # the report's own paragraph number, if numbered
+    section: list[str]           # heading path, outermost first
+    text: str
+    start_char: int
+    end_char: int
+    source: str                  # e.g. "corpus/ages-of-concern.txt"
+    label: str | None = None     # how a citation names it: "para 40", "Table 1 · Good", "footnote 3"
+    after_paragraph: str | None = None   # for unnumbered text: the numbered paragraph it follows
+    sentences: list[Sentence] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)   # ids of footnotes this passage cites
+    cited_by: list[str] = field(default_factory=list)    # for a footnote: the passages citing it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Passage":
+        data = dict(data)
+        data["sentences"] = [Sentence(**s) for s in data.get("sentences", [])]
+        return cls(**data)
+
+
+def citation(passage: Passage, document: Document) -> str:
+    """'Ofsted (2011) Ages of concern, para 40' — the report's own numbering where it has one."""
+    if passage.label:
+        where = passage.label
+    else:
+        where = " › ".join(passage.section) or "front matter"
+        if passage.after_paragraph:
+            where += f" (after para {passage.after_paragraph})"
+    return f"{document.author_year}, {where}"
