@@ -81,7 +81,7 @@ def read_blocks(text: str, masked: str, headings: dict[str, int] | None) -> list
         if not shown.strip():
             blank_before = True
             continue
-        level = _heading_level(shown, headings, blank_before)
+        level = _heading_level(shown, headings, blank_before and bool(blocks))
         if level:
             blocks.append(Block("heading", start, end, blank_before, level=level))
         elif raw.startswith(" ") and blocks and not blank_before and blocks[-1].kind not in ("heading", "cell"):

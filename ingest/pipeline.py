@@ -1,0 +1,47 @@
+"""The whole ingestion step: catalogue -> read each document -> passages, with a report."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import load_catalog
+from .parse import parse_document
+from .passage import Document, Passage
+from .reader import DocumentError, read_document
+
+
+@dataclass
+class IngestedDocument:
+    document: Document
+    sha256: str
+    encoding: str
+    characters: int
+    passages: list[Passage]
+
+
+@dataclass
+class IngestReport:
+    documents: list[IngestedDocument] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)     # (document id, reason)
+
+    @property
+    def passages(self) -> list[Passage]:
+        return [p for d in self.documents for p in d.passages]
+
+
+def ingest_corpus(corpus_dir: Path) -> IngestReport:
+    report = IngestReport()
+    for document in load_catalog(corpus_dir):
+        try:
+            text, encoding = read_document(corpus_dir, document.file)
+            passages = parse_document(corpus_dir, document, text)
+        except DocumentError as e:
+            report.skipped.append((document.id, str(e)))
+            continue
+        if not passages:
+            report.skipped.append((document.id, f"{document.file}: no text found"))
+            continue
+        digest = hashlib.sha256(text.encode(encoding)).hexdigest()
+        report.documents.append(IngestedDocument(document, digest, encoding, len(text), passages))
+    return report
