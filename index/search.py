@@ -1,0 +1,165 @@
+"""Hybrid search: dense passages + dense sentences + BM25, fused; highlights the best sentences."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.passage import Passage, citation
+from . import store
+from .dense import all_scores, build_faiss
+from .fuse import fusion, scale_by_max
+from .glossary import load_glossary
+from .lexical import BM25Index
+from .models import encode_queries, load_model
+from .units import NOT_RETRIEVED, context
+
+MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched (empty, too long); the message says why."""
+
+
+@dataclass
+class Settings:
+    fusion: str = "convex"
+    w_dense_passage: float = 0.45
+    w_dense_sentence: float = 0.35
+    w_bm25: float = 0.20
+    highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
+    max_highlights: int = 2
+
+
+class Searcher:
+    def __init__(self, loaded: store.LoadedIndex, model, info, settings: Settings | None = None):
+        self.index, self.model, self.info = loaded, model, info
+        self.settings = settings or Settings()
+        self.passages: list[Passage] = loaded.passages
+        self.documents = loaded.documents
+        units = loaded.units
+        self.unit_passage = np.array([u["passage"] for u in units], dtype=np.int64)
+        self.unit_is_sentence = np.array([u["kind"] == "sentence" for u in units])
+        self.unit_span = [(u["passage"], u["start_char"], u["end_char"]) for u in units]
+        self.faiss = build_faiss(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
+        self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
+        self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
+        self.glossary = load_glossary()
+        self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
+
+    @classmethod
+    def open(cls, index_dir: Path, settings: Settings | None = None) -> "Searcher":
+        loaded = store.load_index(index_dir)
+        recorded = loaded.manifest["model"]
+        model, info = load_model(recorded["preset"])
+        if info.fingerprint != recorded.get("fingerprint") or info.dimension != recorded.get("dimension"):
+            raise store.IndexLoadError(
+                f"index was built with {recorded.get('model_id')} (fingerprint {str(recorded.get('fingerprint'))[:12]}, "
+                f"dim {recorded.get('dimension')}) but the installed model is {info.model_id} "
+                f"(fingerprint {info.fingerprint[:12]}, dim {info.dimension}); run `askreport ingest`")
+        return cls(loaded, model, info, settings)
+
+    # -- scoring --------------------------------------------------------------------------
+    def encode(self, query: str) -> np.ndarray:
+        return encode_queries(self.model, [query])[0]
+
+    def score(self, query: str, vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per-passage scores from each retriever, plus per-unit dense similarities."""
+        vector = self.encode(query) if vector is None else vector
+        unit_sim = all_scores(self.faiss, vector, len(self.unit_passage))
+        n = len(self.passages)
+        dense_passage = np.full(n, -1.0, dtype=np.float32)
+        dense_sentence = np.full(n, -1.0, dtype=np.float32)
+        whole = ~self.unit_is_sentence
+        np.maximum.at(dense_passage, self.unit_passage[whole], unit_sim[whole])
+        np.maximum.at(dense_sentence, self.unit_passage[self.unit_is_sentence], unit_sim[self.unit_is_sentence])
+        dense_sentence = np.maximum(dense_sentence, dense_passage)     # one-sentence passages
+        bm25 = scale_by_max(self.bm25.scores(self.glossary.expand(query)))
+        return {"dense_passage": dense_passage, "dense_sentence": dense_sentence, "bm25": bm25, "unit": unit_sim}
+
+    def fuse(self, scores: dict[str, np.ndarray]) -> np.ndarray:
+        s = self.settings
+        lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
+        return fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
+
+    # -- the public call ---------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> dict:
+        query = check_query(query)
+        scores = self.score(query)
+        fused = np.where(self._allowed(kinds, part), self.fuse(scores), -np.inf)
+        order = [int(i) for i in np.argsort(-fused, kind="stable")[:max(0, k)] if np.isfinite(fused[i])]
+        results = [self.result(rank, i, float(fused[i]), query, scores["unit"]) for rank, i in enumerate(order, 1)]
+        return {"query": query, "model": self.model_label(), "answer": self.answer(results, scores, order),
+                "glossary": [e.note for e in self.glossary.match(query)], "results": results}
+
+    def _allowed(self, kinds: set[str] | None, part: str | None) -> np.ndarray:
+        mask = self.retrievable.copy()
+        if kinds:
+            mask &= np.array([p.kind in kinds for p in self.passages])
+        if part:
+            mask &= np.array([in_part(p, part) for p in self.passages])
+        return mask
+
+    def model_label(self) -> dict:
+        return {"preset": self.info.name, "model_id": self.info.model_id}
+
+    def highlights(self, i: int, query: str, unit_sim: np.ndarray) -> list[dict]:
+        p = self.passages[i]
+        if len(p.sentences) <= 1:
+            return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in p.sentences]
+        dense = {(s, e): float(unit_sim[u]) for u, (pi, s, e) in enumerate(self.unit_span)
+                 if pi == i and self.unit_is_sentence[u]}
+        terms = set(self.bm25.tokenize([self.glossary.expand(query)])[0])
+        ranked = []
+        for s in p.sentences:
+            words = set(self.bm25.tokenize([s.text])[0])
+            overlap = len(terms & words) / (len(terms) or 1)
+            ranked.append((dense.get((s.start_char, s.end_char), -1.0) + self.settings.highlight_bm25 * overlap, s))
+        ranked.sort(key=lambda x: -x[0])
+        best = ranked[0][0]
+        keep = [s for score, s in ranked[: self.settings.max_highlights] if score >= best - 0.05]
+        return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in keep]
+
+    def result(self, rank: int, i: int, score: float, query: str, unit_sim: np.ndarray) -> dict:
+        p = self.passages[i]
+        return {"rank": rank, "passage_id": p.passage_id, "document": p.document, "paragraph": p.paragraph,
+                "section": p.section, "kind": p.kind, "label": p.label, "text": p.text,
+                "score": round(score, 4), "source": p.source, "start_char": p.start_char, "end_char": p.end_char,
+                "highlights": self.highlights(i, query, unit_sim),
+                "citation": citation(p, self.documents[p.document])}
+
+    def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int]) -> dict:
+        if not results:
+            return {"found": False, "confidence": 0.0, "text": None, "passage_id": None, "citation": None}
+        top = results[0]
+        confidence = float(np.clip((scores["dense_sentence"][order[0]] - 0.25) / 0.5, 0, 1))
+        found = confidence >= 0.3
+        best = top["highlights"][0]["text"] if top["highlights"] else top["text"]
+        return {"found": found, "confidence": round(confidence, 3), "text": best,
+                "passage_id": top["passage_id"], "citation": top["citation"]}
+
+
+def check_query(query: str) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("the query is empty; type a question, a quote or a claim")
+    query = " ".join(query.split())
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}")
+    return query
+
+
+PARTS = {
+    "babies": lambda p: p.section[:1] == ["Babies less than one year old"],
+    "young-people": lambda p: p.section[:1] == ["Young people aged 14 years or older"],
+    "annexes": lambda p: bool(p.section) and p.section[0].startswith("Annex"),
+    "front": lambda p: not p.section or p.section[0] in ("Executive summary", "Key findings", "Background",
+                                                          "Learning lessons: ages of concern"),
+}
+
+
+def in_part(p: Passage, part: str) -> bool:
+    try:
+        return PARTS[part](p)
+    except KeyError:
+        raise QueryError(f"unknown part {part!r}; choose one of {sorted(PARTS)}") from None

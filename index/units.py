@@ -1,0 +1,85 @@
+"""What gets embedded: each passage (or sentence windows of a long one) and each sentence.
+
+The model reads at most `max_tokens` word pieces; nothing longer is ever embedded in one
+piece. A passage over the limit is embedded as windows of whole sentences instead.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from ingest.passage import Passage
+
+NOT_RETRIEVED = {"heading", "title"}      # shown in the reader, never returned as answers
+
+
+@dataclass
+class Unit:
+    passage: int          # index into the passage list
+    kind: str             # passage | window | sentence
+    start_char: int
+    end_char: int
+    text: str
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def context(passage: Passage) -> str:
+    """The heading path in front of the text: it tells the model what the passage is about."""
+    return " › ".join(passage.section)
+
+
+def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max_tokens: int) -> list[Unit]:
+    units: list[Unit] = []
+    for i, p in enumerate(passages):
+        if p.kind in NOT_RETRIEVED:
+            continue
+        head = context(p)
+        whole = f"{head}: {p.text}" if head and p.kind != "table-row" else p.text
+        if count_tokens(whole) <= max_tokens:
+            units.append(Unit(i, "passage", p.start_char, p.end_char, whole))
+        else:
+            units.extend(_windows(i, p, head, count_tokens, max_tokens))
+        if p.kind != "table-row" and len(p.sentences) > 1:
+            for s in p.sentences:
+                units.extend(_fit(Unit(i, "sentence", s.start_char, s.end_char, s.text), count_tokens, max_tokens))
+    return units
+
+
+def _windows(i: int, p: Passage, head: str, count_tokens, max_tokens: int) -> list[Unit]:
+    """Consecutive whole sentences up to the limit, each window starting one sentence back."""
+    out, first = [], 0
+    sentences = p.sentences
+    while first < len(sentences):
+        last = first
+        while last + 1 < len(sentences) and count_tokens(_join(head, sentences[first:last + 2])) <= max_tokens:
+            last += 1
+        window = _join(head, sentences[first:last + 1])
+        unit = Unit(i, "window", sentences[first].start_char, sentences[last].end_char, window)
+        out.extend(_fit(unit, count_tokens, max_tokens))
+        if last + 1 >= len(sentences):
+            break
+        first = last if last > first else last + 1
+    return out
+
+
+def _join(head: str, sentences) -> str:
+    body = " ".join(s.text for s in sentences)
+    return f"{head}: {body}" if head else body
+
+
+def _fit(unit: Unit, count_tokens, max_tokens: int) -> list[Unit]:
+    """A single sentence over the limit is split by words, so no text is silently cut."""
+    if count_tokens(unit.text) <= max_tokens:
+        return [unit]
+    words = unit.text.split()
+    half = len(words) // 2
+    parts = [" ".join(words[:half]), " ".join(words[half:])]
+    return [u for part in parts for u in _fit(Unit(unit.passage, unit.kind, unit.start_char, unit.end_char, part),
+                                              count_tokens, max_tokens)]
