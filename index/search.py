@@ -25,9 +25,10 @@ class QueryError(ValueError):
 @dataclass
 class Settings:
     fusion: str = "convex"
-    w_dense_passage: float = 0.45
-    w_dense_sentence: float = 0.35
-    w_bm25: float = 0.20
+    w_dense_passage: float = 0.35
+    w_dense_sentence: float = 0.5
+    w_bm25: float = 0.15
+    table_bm25: float = 0.3           # extra lexical weight for table rows: dense models read tables poorly
     highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
     max_highlights: int = 2
 
@@ -44,6 +45,7 @@ class Searcher:
         self.unit_span = [(u["passage"], u["start_char"], u["end_char"]) for u in units]
         self.faiss = build_faiss(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
+        self.is_table_row = np.array([p.kind == "table-row" for p in self.passages])
         self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
@@ -81,7 +83,8 @@ class Searcher:
     def fuse(self, scores: dict[str, np.ndarray]) -> np.ndarray:
         s = self.settings
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
-        return fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
+        fused = fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
+        return fused + s.table_bm25 * self.is_table_row * scores["bm25"]
 
     # -- the public call ---------------------------------------------------------------------
     def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> dict:
@@ -132,9 +135,9 @@ class Searcher:
     def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int]) -> dict:
         if not results:
             return {"found": False, "confidence": 0.0, "text": None, "passage_id": None, "citation": None}
+        from .calibration import decide, features     # the one decision `check` uses too
         top = results[0]
-        confidence = float(np.clip((scores["dense_sentence"][order[0]] - 0.25) / 0.5, 0, 1))
-        found = confidence >= 0.3
+        found, confidence = decide(features(self, scores, order))
         best = top["highlights"][0]["text"] if top["highlights"] else top["text"]
         return {"found": found, "confidence": round(confidence, 3), "text": best,
                 "passage_id": top["passage_id"], "citation": top["citation"]}

@@ -17,7 +17,7 @@ NOT_RETRIEVED = {"heading", "title"}      # shown in the reader, never returned 
 @dataclass
 class Unit:
     passage: int          # index into the passage list
-    kind: str             # passage | window | sentence
+    kind: str             # passage | window | cell | sentence
     start_char: int
     end_char: int
     text: str
@@ -46,10 +46,20 @@ def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max
             units.append(Unit(i, "passage", p.start_char, p.end_char, whole))
         else:
             units.extend(_windows(i, p, head, count_tokens, max_tokens))
+        units.extend(_cells(i, p))
         if p.kind != "table-row" and len(p.sentences) > 1:
             for s in p.sentences:
                 units.extend(_fit(Unit(i, "sentence", s.start_char, s.end_char, s.text), count_tokens, max_tokens))
     return units
+
+
+def _cells(i: int, p: Passage) -> list[Unit]:
+    """One unit per cell of a table row ("Outstanding, April 2010 – March 2011: 5"), so a
+    question about one figure meets a text about that figure alone. Scored as the row."""
+    if len(p.cells) < 2:
+        return []
+    caption, row_label = p.text.split(" · ")[0], p.label.split(" · ", 1)[-1]
+    return [Unit(i, "cell", p.start_char, p.end_char, f"{caption}: {row_label}, {h}: {v}") for h, v in p.cells if h]
 
 
 def _windows(i: int, p: Passage, head: str, count_tokens, max_tokens: int) -> list[Unit]:

@@ -63,6 +63,7 @@ class Passage:
     sentences: list[Sentence] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)   # ids of footnotes this passage cites
     cited_by: list[str] = field(default_factory=list)    # for a footnote: the passages citing it
+    cells: list[list[str]] = field(default_factory=list)  # for a table row: [column heading, value] pairs
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -47,8 +47,9 @@ class TableReader:
         named = f"{row_header}: {label}" if row_header else label
         text = f"{caption} · {named} · " + "; ".join(f"{h}: {v}" if h else v for h, v in values)
         start, end = blocks[0].start, blocks[-1].end
-        self.b.add(f"{self.doc}/{slug_name(caption)}/{row_id}", "table-row", blocks, text=text,
-                   label=f"{self._name(caption)} · {label}", sentences=[Sentence(start, end, text)])
+        row = self.b.add(f"{self.doc}/{slug_name(caption)}/{row_id}", "table-row", blocks, text=text,
+                         label=f"{self._name(caption)} · {label}", sentences=[Sentence(start, end, text)])
+        row.cells = [[h, v] for h, v in values]
 
     # -- "Label n n n" rows under header lines ---------------------------------------
     def numeric_table(self, j: int, caption: str, caption_block: Block) -> int:
