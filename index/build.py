@@ -62,6 +62,10 @@ def build(corpus_dir: Path, index_dir: Path, preset: str = "fast", index_type: s
                 vectors[i] = cached[u.key]
         if todo:
             vectors[todo] = encode_passages(model, [units[i].text for i in todo], show_progress=progress)
+        bad = ~np.isclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)     # zero, NaN or unnormalised
+        if bad.any():
+            raise IngestError(f"the model returned {int(bad.sum())} zero or non-unit vector(s), e.g. for "
+                              f"{units[int(np.argmax(bad))].text[:60]!r}; nothing was changed")
         manifest = {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "model": {"preset": info.name, "model_id": info.model_id, "dimension": info.dimension,
@@ -74,7 +78,13 @@ def build(corpus_dir: Path, index_dir: Path, preset: str = "fast", index_type: s
             "skipped": [{"id": i, "reason": r} for i, r in report.skipped],
             "counts": {"passages": len(passages), "units": len(units), "vectors": len(units)},
         }
-        gen = store.write_index(index_dir, manifest, [d.document for d in report.documents], passages,
-                                [u.to_dict() for u in units], vectors)
+        try:
+            gen = store.write_index(index_dir, manifest, [d.document for d in report.documents], passages,
+                                    [u.to_dict() for u in units], vectors)
+        except OSError as e:
+            if not store.disk_full(e):
+                raise
+            raise IngestError(f"disk full while writing {e.filename or index_dir} ({e.strerror}); free some "
+                              "space and run `askreport ingest` again (the index being served is unchanged)") from None
     return BuildSummary(gen, len(report.documents), len(passages), len(units), len(todo), report.skipped,
                         time.perf_counter() - started)

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import time
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from ingest.passage import Document, Passage
 
 FORMAT_VERSION = 1
 DATA_FILES = ("documents.json", "passages.jsonl", "units.jsonl", "vectors.npy")
+UNIT_KEYS = ("passage", "kind", "start_char", "end_char", "text")
 
 
 class IndexLoadError(RuntimeError):
@@ -167,7 +169,13 @@ def load_index(index_dir: Path) -> LoadedIndex:
         raise IndexLoadError(f"index generation {gen.name} is missing; {fix}")
     if sha256_file(gen / "manifest.json") != pointer.get("manifest_sha256"):
         raise IndexLoadError(f"index manifest does not match its checksum (damaged?); {fix}")
-    manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+    except ValueError:
+        raise IndexLoadError(f"index manifest cannot be read; {fix}") from None
+    sections = ("files", "model", "counts")
+    if not (isinstance(manifest, dict) and all(isinstance(manifest.get(k), dict) for k in sections)):
+        raise IndexLoadError(f"index manifest is incomplete; {fix}")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexLoadError(f"index format {manifest.get('format_version')} is not {FORMAT_VERSION}; {fix}")
     for name in DATA_FILES:
@@ -178,18 +186,22 @@ def load_index(index_dir: Path) -> LoadedIndex:
         passages = [Passage.from_dict(json.loads(line)) for line in _lines(gen / "passages.jsonl")]
         units = [json.loads(line) for line in _lines(gen / "units.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
-    except (ValueError, TypeError, KeyError, OSError) as e:
+        _check_consistent(manifest, documents, passages, units, vectors, fix)
+    except (ValueError, TypeError, KeyError, OSError, EOFError) as e:
         raise IndexLoadError(f"index files cannot be read ({e.__class__.__name__}); {fix}") from None
-    _check_consistent(manifest, passages, units, vectors, fix)
     return LoadedIndex(gen, manifest, {d.id: d for d in documents}, passages, units, vectors)
 
 
 def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # split on "\n" only: JSON leaves U+2028, U+0085 and the like unescaped, and splitlines() cuts there
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
-def _check_consistent(manifest: dict, passages, units, vectors: np.ndarray, fix: str) -> None:
+def _check_consistent(manifest: dict, documents, passages, units, vectors: np.ndarray, fix: str) -> None:
     counts, model = manifest.get("counts", {}), manifest.get("model", {})
+    if model.get("normalised") is not True:
+        raise IndexLoadError(f"index vectors were built with normalised={model.get('normalised')!r}; "
+                             f"search needs normalised=True (cosine similarity); {fix}")
     if vectors.ndim != 2 or vectors.dtype != np.float32:
         raise IndexLoadError(f"vectors.npy is not a float32 matrix; {fix}")
     if not (counts.get("passages") == len(passages) and counts.get("units") == len(units) == len(vectors)):
@@ -197,10 +209,20 @@ def _check_consistent(manifest: dict, passages, units, vectors: np.ndarray, fix:
                              f"{len(vectors)} vectors, manifest says {counts}; {fix}")
     if vectors.shape[1] != model.get("dimension"):
         raise IndexLoadError(f"vectors have dimension {vectors.shape[1]}, manifest says {model.get('dimension')}; {fix}")
-    if any(not (0 <= u.get("passage", -1) < len(passages)) for u in units):
-        raise IndexLoadError(f"a unit points at a passage that does not exist; {fix}")
-    if len({p.passage_id for p in passages}) != len(passages):
-        raise IndexLoadError(f"passage ids are not unique; {fix}")
+    for u in units:
+        if not (isinstance(u, dict) and all(k in u for k in UNIT_KEYS) and type(u["passage"]) is int
+                and 0 <= u["passage"] < len(passages)):
+            raise IndexLoadError(f"a unit is malformed or points at a passage that does not exist; {fix}")
+        p = passages[u["passage"]]
+        if not (isinstance(u["start_char"], int) and isinstance(u["end_char"], int)
+                and p.start_char <= u["start_char"] <= u["end_char"] <= p.end_char):
+            raise IndexLoadError(f"a unit lies outside its passage {p.passage_id}; {fix}")
+    if len({p.passage_id for p in passages}) != len(passages) or not all(p.passage_id for p in passages):
+        raise IndexLoadError(f"passage ids are missing or not unique; {fix}")
+    listed = {d["id"]: d["passages"] for d in manifest.get("documents", [])}
+    if Counter(p.document for p in passages) != listed or not listed.keys() <= {d.id for d in documents}:
+        raise IndexLoadError(f"passages per document differ from the manifest, or name a document "
+                             f"documents.json lacks; {fix}")
     if len(vectors) and not np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3):
         raise IndexLoadError(f"vectors are not normalised as the manifest says; {fix}")
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalog import load_catalog
 from .parse import parse_document
 from .passage import Document, Passage
-from .reader import DocumentError, read_document
+from .reader import DocumentError, read_document, resolve_inside
 
 
 @dataclass
@@ -35,9 +36,14 @@ def ingest_corpus(corpus_dir: Path) -> IngestReport:
     for document in load_catalog(corpus_dir):
         try:
             text, encoding = read_document(corpus_dir, document.file)
+            if document.outline:                   # the outline is read too: same containment rule
+                resolve_inside(corpus_dir, document.outline)
             passages = parse_document(corpus_dir, document, text)
         except DocumentError as e:
             report.skipped.append((document.id, str(e)))
+            continue
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            report.skipped.append((document.id, f"{document.outline}: not a valid TOML outline ({e})"))
             continue
         if not passages:
             report.skipped.append((document.id, f"{document.file}: no text found"))
