@@ -1,6 +1,7 @@
 """Hybrid search: dense passages + dense sentences + BM25, fused; highlights the best sentences."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,8 @@ class Settings:
     fusion: str = "convex"
     w_dense_passage: float = 0.35
     w_dense_sentence: float = 0.5
-    w_bm25: float = 0.15
-    table_bm25: float = 0.3           # extra lexical weight for table rows: dense models read tables poorly
+    w_bm25: float = 0.10
+    table_bm25: float = 0.4           # extra lexical weight for table rows: dense models read tables poorly
     highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
     max_highlights: int = 2
 
@@ -42,13 +43,16 @@ class Searcher:
         units = loaded.units
         self.unit_passage = np.array([u["passage"] for u in units], dtype=np.int64)
         self.unit_is_sentence = np.array([u["kind"] == "sentence" for u in units])
-        self.unit_span = [(u["passage"], u["start_char"], u["end_char"]) for u in units]
+        self.sentence_unit: dict[tuple[int, int, int], int] = {
+            (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
+        self._sentence_terms: dict[tuple[int, int], set[str]] = {}
         self.faiss = build_faiss(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
-        self.is_table_row = np.array([p.kind == "table-row" for p in self.passages])
         self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
+        self.row_words = [self._row_words(p) for p in self.passages]
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
+        self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
 
     @classmethod
     def open(cls, index_dir: Path, settings: Settings | None = None) -> "Searcher":
@@ -78,13 +82,24 @@ class Searcher:
         np.maximum.at(dense_sentence, self.unit_passage[self.unit_is_sentence], unit_sim[self.unit_is_sentence])
         dense_sentence = np.maximum(dense_sentence, dense_passage)     # one-sentence passages
         bm25 = scale_by_max(self.bm25.scores(self.glossary.expand(query)))
-        return {"dense_passage": dense_passage, "dense_sentence": dense_sentence, "bm25": bm25, "unit": unit_sim}
+        words = {t for t in self.query_terms(query) if t.isalpha()}
+        table_gate = np.array([bool(words & row) for row in self.row_words], dtype=np.float32)
+        return {"dense_passage": dense_passage, "dense_sentence": dense_sentence, "bm25": bm25,
+                "table_gate": table_gate, "unit": unit_sim}
+
+    def _row_words(self, p: Passage) -> set[str]:
+        """A table row's own words (label and values, not the caption or column headings that
+        every row repeats): a query word among them is what earns the row its lexical boost."""
+        if p.kind != "table-row":
+            return set()
+        own = " ".join([p.label.split(" · ", 1)[-1] if p.label else ""] + [v for _, v in p.cells])
+        return {t for t in self.bm25.tokenize([own])[0] if t.isalpha()}
 
     def fuse(self, scores: dict[str, np.ndarray]) -> np.ndarray:
         s = self.settings
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
         fused = fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
-        return fused + s.table_bm25 * self.is_table_row * scores["bm25"]
+        return fused + s.table_bm25 * scores["table_gate"] * scores["bm25"]
 
     # -- the public call ---------------------------------------------------------------------
     def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> dict:
@@ -92,8 +107,13 @@ class Searcher:
         scores = self.score(query)
         fused = np.where(self._allowed(kinds, part), self.fuse(scores), -np.inf)
         order = [int(i) for i in np.argsort(-fused, kind="stable")[:max(0, k)] if np.isfinite(fused[i])]
-        results = [self.result(rank, i, float(fused[i]), query, scores["unit"]) for rank, i in enumerate(order, 1)]
-        return {"query": query, "model": self.model_label(), "answer": self.answer(results, scores, order),
+        terms = self.query_terms(query)
+        results = [self.result(rank, i, float(fused[i]), query, scores["unit"], terms)
+                   for rank, i in enumerate(order, 1)]
+        answer = self.answer(results, scores, order, query)
+        if rows := self.table_listing(order, terms):
+            answer["table_rows"] = rows
+        return {"query": query, "model": self.model_label(), "answer": answer,
                 "glossary": [e.note for e in self.glossary.match(query)], "results": results}
 
     def _allowed(self, kinds: set[str] | None, part: str | None) -> np.ndarray:
@@ -107,40 +127,72 @@ class Searcher:
     def model_label(self) -> dict:
         return {"preset": self.info.name, "model_id": self.info.model_id}
 
-    def highlights(self, i: int, query: str, unit_sim: np.ndarray) -> list[dict]:
+    def table_listing(self, order: list[int], terms: set[str]) -> list[dict]:
+        """For a question over a whole table ("which boards had a review judged inadequate?"):
+        every row of the top result's table whose cells contain a query term, when that term
+        picks out several rows but not all of them."""
+        if not order or self.passages[order[0]].kind != "table-row":
+            return []
+        top = self.passages[order[0]]
+        table = top.passage_id.rsplit("/", 1)[0]
+        rows = [p for p in self.passages if p.kind == "table-row" and p.passage_id.rsplit("/", 1)[0] == table]
+        cell_terms = [set(self.bm25.tokenize([" ".join(v for _, v in p.cells)])[0]) for p in rows]
+        picks = [[p for p, cells in zip(rows, cell_terms) if term in cells] for term in sorted(terms)
+                 if term.isalpha()]                      # words, not numbers that also occur in dates
+        picks = [chosen for chosen in picks if 1 < len(chosen) < len(rows)]
+        if not picks:
+            return []
+        document = self.documents[top.document]
+        return [{"passage_id": p.passage_id, "label": p.label, "text": p.text, "start_char": p.start_char,
+                 "end_char": p.end_char, "citation": citation(p, document)} for p in min(picks, key=len)]
+
+    def query_terms(self, query: str) -> set[str]:
+        return set(self.bm25.tokenize([self.glossary.expand(query)])[0])
+
+    def highlights(self, i: int, query: str, unit_sim: np.ndarray, terms: set[str] | None = None) -> list[dict]:
         p = self.passages[i]
         if len(p.sentences) <= 1:
             return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in p.sentences]
-        dense = {(s, e): float(unit_sim[u]) for u, (pi, s, e) in enumerate(self.unit_span)
-                 if pi == i and self.unit_is_sentence[u]}
-        terms = set(self.bm25.tokenize([self.glossary.expand(query)])[0])
+        terms = self.query_terms(query) if terms is None else terms
         ranked = []
         for s in p.sentences:
-            words = set(self.bm25.tokenize([s.text])[0])
-            overlap = len(terms & words) / (len(terms) or 1)
-            ranked.append((dense.get((s.start_char, s.end_char), -1.0) + self.settings.highlight_bm25 * overlap, s))
+            unit = self.sentence_unit.get((i, s.start_char, s.end_char))
+            overlap = len(terms & self._terms(s)) / (len(terms) or 1)
+            dense = float(unit_sim[unit]) if unit is not None else -1.0
+            ranked.append((dense + self.settings.highlight_bm25 * overlap, s))
         ranked.sort(key=lambda x: -x[0])
         best = ranked[0][0]
         keep = [s for score, s in ranked[: self.settings.max_highlights] if score >= best - 0.05]
         return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in keep]
 
-    def result(self, rank: int, i: int, score: float, query: str, unit_sim: np.ndarray) -> dict:
+    def _terms(self, sentence) -> set[str]:
+        key = (sentence.start_char, sentence.end_char)
+        if key not in self._sentence_terms:
+            self._sentence_terms[key] = set(self.bm25.tokenize([sentence.text])[0])
+        return self._sentence_terms[key]
+
+    def result(self, rank: int, i: int, score: float, query: str, unit_sim: np.ndarray,
+               terms: set[str] | None = None) -> dict:
         p = self.passages[i]
         return {"rank": rank, "passage_id": p.passage_id, "document": p.document, "paragraph": p.paragraph,
                 "section": p.section, "kind": p.kind, "label": p.label, "text": p.text,
                 "score": round(score, 4), "source": p.source, "start_char": p.start_char, "end_char": p.end_char,
-                "highlights": self.highlights(i, query, unit_sim),
+                "highlights": self.highlights(i, query, unit_sim, terms),
                 "citation": citation(p, self.documents[p.document])}
 
-    def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int]) -> dict:
+    def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int], query: str = "") -> dict:
         if not results:
             return {"found": False, "confidence": 0.0, "text": None, "passage_id": None, "citation": None}
         from .calibration import decide, features     # the one decision `check` uses too
         top = results[0]
-        found, confidence = decide(features(self, scores, order))
+        facts = features(self, scores, order, query=query)
+        found, confidence = decide(facts)
         best = top["highlights"][0]["text"] if top["highlights"] else top["text"]
-        return {"found": found, "confidence": round(confidence, 3), "text": best,
-                "passage_id": top["passage_id"], "citation": top["citation"]}
+        out = {"found": found, "confidence": round(confidence, 3), "text": best,
+               "passage_id": top["passage_id"], "citation": top["citation"]}
+        if facts.unknown:
+            out["not_mentioned"] = list(facts.unknown)
+        return out
 
 
 def check_query(query: str) -> str:

@@ -1,0 +1,385 @@
+"""`askreport check`: is this quote or claim in the report, and where?
+
+Verdicts, decided in this order:
+  verbatim        the text occurs in the report, ignoring case, quote style, dashes and spacing
+  figures-differ  the text aligns with the report word for word, or a passage says it in other words,
+                  but a figure differs ("70 girls" where the report says "Seventy-seven girls")
+  near-verbatim   the text aligns word for word apart from small damage (a typo, a US spelling, a
+                  word dropped, added or changed, an elision "...")
+  paraphrase      a passage says this in other words: the closest passage, to be read
+  not-found       nothing in the report says this: the nearest passages, shown as such
+
+Quotes come from alignment over each document's whole text (index.align); claims from the same
+hybrid scores as search. `paraphrase` against `not-found` is index.calibration.decide, the decision
+search uses for answer.found.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
+from .calibration import THRESHOLDS, decide, features
+from .search import check_query
+from .store import IndexLoadError
+from .units import NOT_RETRIEVED
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
+OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
+RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
+_TEXTS: dict[tuple, str] = {}
+# Figure kinds that can be compared with one another; a year never "differs" from a count.
+_FAMILY = {"count": "n", "percent": "p", "fraction": "p", "year": "y", "year-range": "y", "date": "d"}
+
+
+class CheckError(IndexLoadError):
+    """The report's text cannot be found to align against; the message says where it was looked for."""
+
+
+# -- the report's text ---------------------------------------------------------------------------
+def document_text(searcher, doc_id: str) -> str:
+    """The text the index was built from (the file whose hash the manifest records)."""
+    manifest = {d["id"]: d for d in searcher.index.manifest.get("documents", [])}.get(doc_id, {})
+    doc = searcher.documents[doc_id]
+    source = next((p.source for p in searcher.passages if p.document == doc_id), None)
+    candidates = []
+    if os.environ.get("ASKREPORT_CORPUS"):
+        candidates.append(Path(os.environ["ASKREPORT_CORPUS"]) / doc.file)
+    if source:
+        candidates += [Path(source), ROOT / source]
+    candidates.append(ROOT / "corpus" / doc.file)
+    for path in candidates:
+        key = (str(path), manifest.get("sha256"))
+        if key in _TEXTS:
+            return _TEXTS[key]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
+            continue
+        text = data.decode(manifest.get("encoding") or "utf-8")
+        _TEXTS[key] = text
+        return text
+    raise CheckError(f"cannot find the text of {doc_id} that the index was built from "
+                     f"(looked in {', '.join(str(c) for c in candidates)}); run `askreport ingest`")
+
+
+# -- the check -----------------------------------------------------------------------------------
+def check(searcher, text: str) -> dict:
+    query = check_query(text)
+    scores = searcher.score(query)
+    fused = np.where(searcher.retrievable, searcher.fuse(scores), -np.inf)
+    order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
+    ctx = _Context(searcher, query, scores, fused, order)
+
+    # 1. verbatim, in any document
+    for doc_id in searcher.documents:
+        spans = find_verbatim(query, document_text(searcher, doc_id))
+        if spans:
+            return ctx.verbatim(doc_id, spans)
+
+    # 2. the best word-for-word alignment over each whole document
+    best: tuple[str, Alignment] | None = None
+    for doc_id in searcher.documents:
+        al = align(query, document_text(searcher, doc_id), min_score=0.0)
+        if al and (best is None or al.score > best[1].score):
+            best = doc_id, al
+    if best:
+        doc_id, al = best
+        figures = [d for d in al.differences if d.kind == "number" and _comparable(d.query_value, d.source_value)]
+        if figures and _score_without(al, query, figures) >= THRESHOLDS.quote:
+            return ctx.figures_in_quote(doc_id, al, figures)
+        if not al.differences and al.score >= 100.0:   # the same words; only punctuation differs
+            return ctx.verbatim(doc_id, [(al.start_char, al.end_char)])
+        if al.score >= THRESHOLDS.quote and not any(d.kind == "number" for d in al.differences):
+            return ctx.near_verbatim(doc_id, al)
+
+    # 3. in other words: one calibrated decision (search's), then the figures of the best passage
+    found, _ = decide(features(searcher, scores, order, alignment=best[1].score if best else None,
+                                query=_without_numbers(query)))
+    if not order:
+        return ctx.out("not-found", 0.0, "The report has no passage to compare this with.", [])
+    top = best_passage(searcher, scores, order)
+    if found:
+        p = searcher.passages[top]
+        figs = _figure_diffs(query, p, document_text(searcher, p.document))
+        if figs:
+            return ctx.figures_in_passage(top, figs)
+        return ctx.paraphrase(top)
+    return ctx.not_found(top)
+
+
+def best_passage(searcher, scores: dict, order: list[int]) -> int:
+    """For a claim, the passage holding the sentence closest in meaning: among the first RERANK
+    results, the best dense sentence similarity plus a little term overlap (BM25 scaled 0..1)."""
+    pool = order[:RERANK]
+    return max(pool, key=lambda i: (float(scores["dense_sentence"][i]) + RERANK_BM25 * float(scores["bm25"][i]),
+                                    -pool.index(i)))
+
+
+class _Context:
+    def __init__(self, searcher, query, scores, fused, order):
+        self.s, self.query, self.scores, self.fused, self.order = searcher, query, scores, fused, order
+
+    # - building blocks
+    def out(self, verdict: str, similarity: float, explanation: str, matches: list[dict]) -> dict:
+        return {"query": self.query, "verdict": verdict, "similarity": round(float(similarity), 4),
+                "explanation": explanation, "matches": matches}
+
+    def result(self, rank: int, i: int, differences=(), match: dict | None = None, span=None) -> dict:
+        score = float(self.fused[i]) if np.isfinite(self.fused[i]) else 0.0
+        r = self.s.result(rank, i, score, self.query, self.scores["unit"])
+        if span is not None:
+            r["highlights"] = _sentences_over(self.s.passages[i], *span) or r["highlights"]
+        r["differences"] = [d if isinstance(d, dict) else d.to_dict() for d in differences]
+        if match is not None:
+            r["match"] = match
+        return r
+
+    def others(self, exclude: set[int], start_rank: int, n: int = OTHER_PASSAGES) -> list[dict]:
+        picks = [i for i in self.order if i not in exclude][:n]
+        return [self.result(r, i) for r, i in enumerate(picks, start_rank)]
+
+    def where(self, i: int) -> str:
+        """A short name for a passage: 'para 40', 'Table 4 · Total', or its heading and the paragraph it follows."""
+        p = self.s.passages[i]
+        if p.label:
+            return p.label
+        where = p.section[-1] if p.section else "front matter"
+        return where + (f" (after para {p.after_paragraph})" if p.after_paragraph else "")
+
+    def dense(self, i: int) -> float:
+        return float(self.scores["dense_sentence"][i])
+
+    # - verdicts
+    def verbatim(self, doc_id: str, spans: list[tuple[int, int]]) -> dict:
+        text, matches, seen = document_text(self.s, doc_id), [], []
+        for a, b in spans:
+            i = source_passage(self.s, doc_id, a, b)
+            if i is None or i in seen:
+                continue
+            seen.append(i)
+            if len(matches) < MAX_VERBATIM_MATCHES:
+                matches.append(self.result(len(matches) + 1, i, match=_span(text, a, b), span=(a, b)))
+        places = ", ".join(self.where(m) for m in seen) if len(seen) <= 3 else f"{len(seen)} places"
+        return self.out("verbatim", 1.0, f"The report says exactly this ({places}).", matches)
+
+    def near_verbatim(self, doc_id: str, al: Alignment) -> dict:
+        i = source_passage(self.s, doc_id, al.start_char, al.end_char)
+        match = self.result(1, i, al.differences, _span(document_text(self.s, doc_id), al.start_char, al.end_char),
+                            (al.start_char, al.end_char))
+        n = len(al.differences)
+        shown = "; ".join(_describe(d.to_dict()) for d in al.differences[:3]) + ("; ..." if n > 3 else "")
+        return self.out("near-verbatim", al.score / 100,
+                        f"A near-verbatim quotation of {self.where(i)} with {n} difference{'s' * (n != 1)}: {shown}.",
+                        [match, *self.others({i}, 2)])
+
+    def figures_in_quote(self, doc_id: str, al: Alignment, figures) -> dict:
+        i = source_passage(self.s, doc_id, al.start_char, al.end_char)
+        match = self.result(1, i, al.differences, _span(document_text(self.s, doc_id), al.start_char, al.end_char),
+                            (al.start_char, al.end_char))
+        return self.out("figures-differ", al.score / 100,
+                        f"The wording matches {self.where(i)} but the figures differ: "
+                        + "; ".join(_describe(d.to_dict()) for d in figures) + ".",
+                        [match, *self.others({i}, 2)])
+
+    def figures_in_passage(self, i: int, figs: list[dict]) -> dict:
+        p = self.s.passages[i]
+        lo, hi = min(d["start_char"] for d in figs), max(d["end_char"] for d in figs)
+        r = self.result(1, i, figs, span=(lo, hi))
+        return self.out("figures-differ", self.dense(i),
+                        f"The closest passage, {self.where(i)}, gives different figures: "
+                        + "; ".join(_describe(d) for d in figs) + f" (similarity {self.dense(i):.2f}).",
+                        [r, *self.others({i}, 2)])
+
+    def paraphrase(self, i: int) -> dict:
+        return self.out("paraphrase", self.dense(i),
+                        f"Not the report's wording; closest passage — read it: {self.where(i)} "
+                        f"(similarity {self.dense(i):.2f}).",
+                        [self.result(1, i), *self.others({i}, 2)])
+
+    def not_found(self, top: int) -> dict:
+        return self.out("not-found", self.dense(top),
+                        f"Not found: no passage of the report says this; the nearest passages are shown for reference "
+                        f"(best similarity {self.dense(top):.2f}).",
+                        [self.result(1, top), *self.others({top}, 2)])
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def source_passage(searcher, doc_id: str, start: int, end: int) -> int | None:
+    """The retrievable passage of doc_id whose span holds [start, end) (the most of it, if the span
+    crosses passages); for a span inside a heading, the first passage after it."""
+    best, best_overlap, after = None, 0, None
+    for i, p in enumerate(searcher.passages):
+        if p.document != doc_id or p.kind in NOT_RETRIEVED:
+            continue
+        overlap = min(end, p.end_char) - max(start, p.start_char)
+        if overlap > best_overlap or (overlap == best_overlap and overlap > 0 and best is not None
+                                      and p.end_char - p.start_char < searcher.passages[best].end_char
+                                      - searcher.passages[best].start_char):
+            best, best_overlap = i, overlap
+        if p.start_char >= end and (after is None or p.start_char < searcher.passages[after].start_char):
+            after = i
+    return best if best is not None else after
+
+
+def _span(text: str, a: int, b: int) -> dict:
+    return {"start_char": a, "end_char": b, "text": text[a:b]}
+
+
+def _sentences_over(p, a: int, b: int) -> list[dict]:
+    hits = [s for s in p.sentences if s.start_char < b and a < s.end_char]
+    return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in hits]
+
+
+def _comparable(q, s) -> bool:
+    return q is not None and s is not None and q != s
+
+
+def _score_without(al: Alignment, query: str, figures) -> float:
+    """The alignment score had the figures been right: each differing figure cost one of the query's
+    words (a figure such as "1 April 2007" is one word there)."""
+    words = len(query.split()) - sum(len(x.text.split()) - 1 for x in extract_numbers(query))
+    return min(100.0, al.score + 100.0 * len(figures) / max(1, words))
+
+
+def _figure_diffs(query: str, p, doc_text: str) -> list[dict]:
+    """Figures the query states where passage p states another: figures paired by the word alignment
+    (prose), or for a table row its cells, each paired with the query's figure whose kind matches and
+    whose heading shares most with the query. A pairing counts only where the query's figure appears
+    nowhere in the passage and the passage's nowhere in the query (else it is a misalignment)."""
+    q_nums = extract_numbers(query)
+    in_passage = {(_FAMILY.get(x.kind), x.value) for x in extract_numbers(p.text)}
+    in_query = {(_FAMILY.get(x.kind), x.value) for x in q_nums}
+    pairs = []  # (query Number-like text, value, kind), (source text, value, kind, rel position or cell index)
+    for f in compare_figures(query, p.text):
+        pairs.append(((f.query, f.query_value, f.query_kind), (f.source, f.source_value, f.source_kind, f.start_char)))
+    if not pairs and p.cells:
+        pairs = _cell_pairs(query, q_nums, p)
+    out = []
+    for (qt, qv, qk), (st, sv, sk, where) in pairs:
+        fam = _FAMILY.get(qk)
+        if fam is None or fam != _FAMILY.get(sk) or qv == sv:
+            continue
+        if (fam, qv) in in_passage or (fam, sv) in in_query:
+            continue
+        a, b = _locate_figure(doc_text, p, st, where)
+        out.append({"op": "replace", "query": qt, "source": st, "kind": "number", "start_char": a, "end_char": b,
+                    "query_value": qv, "source_value": sv, "query_kind": qk, "source_kind": sk})
+    return out
+
+
+def _words(text: str) -> set[str]:
+    years = {y for a, b in re.findall(r"\b((?:19|20)\d\d) ?[-/–] ?(\d\d(?:\d\d)?)\b", text)
+             for y in (a, b if len(b) == 4 else a[:2] + b)}
+    return set(re.findall(r"[a-z]+|\d+", text.lower())) | years
+
+
+def _cell_pairs(query: str, q_nums, p) -> list:
+    """A table row's cells against the query's figures: each query figure of a cell's kind that the
+    row does not state is paired with the cell whose heading shares most words with the query."""
+    qwords, cells = _words(query), []
+    for j, (heading, value) in enumerate(p.cells):
+        nums = extract_numbers(value)
+        if heading and nums:
+            cells.append((len(qwords & _words(heading)), -j, j, nums[0]))
+    pairs, used = [], set()
+    for qn in q_nums:
+        fam = _FAMILY.get(qn.kind)
+        if fam not in ("n", "p"):
+            continue
+        options = [c for c in cells if _FAMILY.get(c[3].kind) == fam and c[2] not in used]
+        if not options:
+            continue
+        _, _, j, sn = max(options)
+        used.add(j)
+        pairs.append(((qn.text, qn.value, qn.kind), (sn.text, sn.value, sn.kind, ("cell", j))))
+    return pairs
+
+
+def _locate_figure(doc_text: str, p, figure: str, where) -> tuple[int, int]:
+    """The figure's span in the source file, within the passage's span: for a cell, the matching one
+    of the row's last figures; otherwise the occurrence nearest its relative place in the passage."""
+    raw = doc_text[p.start_char:p.end_char]
+    hits = [m for m in re.finditer(r"(?<![\w.,])" + re.escape(figure) + r"(?![\w])", raw, re.IGNORECASE)]
+    if not hits:
+        return p.start_char, p.end_char
+    if isinstance(where, tuple):
+        tokens = list(re.finditer(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?%?(?![\w])", raw))
+        k = len(tokens) - len(p.cells) + where[1]
+        if 0 <= k < len(tokens) and tokens[k].group() == figure:
+            return p.start_char + tokens[k].start(), p.start_char + tokens[k].end()
+        m = hits[0]
+    else:
+        rel = where / max(1, len(p.text))
+        m = min(hits, key=lambda h: abs(h.start() / max(1, len(raw)) - rel))
+    return p.start_char + m.start(), p.start_char + m.end()
+
+
+def _describe(d: dict) -> str:
+    q, s = " ".join((d.get("query") or "").split()), " ".join((d.get("source") or "").split())
+    if d.get("kind") == "elision":
+        return f"leaves out “{_short(s)}”"
+    if d.get("op") == "insert" or not s:
+        return f"adds “{q}”"
+    if d.get("op") == "delete" or not q:
+        return f"omits “{s}”"
+    if d.get("kind") == "number":
+        return f"the report gives “{s}” where the text says “{q}”"
+    return f"“{q}” for the report’s “{s}”"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+# -- the terminal --------------------------------------------------------------------------------
+_HEAD = {"verbatim": "VERBATIM", "near-verbatim": "NEAR-VERBATIM", "paraphrase": "PARAPHRASE",
+         "figures-differ": "FIGURES DIFFER", "not-found": "NOT FOUND"}
+
+
+def format_check(out: dict) -> str:
+    verdict = out["verdict"]
+    lines = [f"{_HEAD.get(verdict, verdict)}  (similarity {out['similarity']:.2f})", out["explanation"], ""]
+    matches = out.get("matches") or []
+    for n, m in enumerate(matches):
+        if n == 0:
+            title = {"verbatim": "Source", "near-verbatim": "Source", "figures-differ": "Source",
+                     "paraphrase": "Closest passage — read it",
+                     "not-found": "Nearest passage (it does not say this)"}[verdict]
+        elif n == 1:
+            title = "Also near" if verdict != "verbatim" else "Also at"
+            lines.append("")
+        else:
+            title = "Also near" if verdict != "verbatim" else "Also at"
+        lines.append(f"{title}: {m['citation']}")
+        if n == 0 or verdict == "verbatim":
+            if m.get("match"):
+                lines.append(_wrap(f"“{' '.join(m['match']['text'].split())}”", "    "))
+            else:
+                best = m["highlights"][0]["text"] if m.get("highlights") else m["text"]
+                lines.append(_wrap(best, "    "))
+            for d in m.get("differences") or []:
+                lines.append(_wrap("- " + _describe(d), "      ", first="    "))
+        else:
+            first = (m["highlights"][0]["text"] if m.get("highlights") else m["text"])
+            lines.append(_wrap(_short(" ".join(first.split()), 160), "    "))
+    return "\n".join(lines).rstrip()
+
+
+def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> str:
+    import textwrap
+    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=first if first is not None else indent,
+                         subsequent_indent=indent)
+
+
+def _without_numbers(text: str) -> str:
+    """A claim's numbers are compared with the passage's (figures-differ), so only its names may
+    make it `not-found` for being absent from the report."""
+    return re.sub(r"\d", " ", text)

@@ -1,0 +1,240 @@
+"""`askreport check` on the real text of Ofsted's "Ages of concern" with the real model, and the one
+calibrated found / not-found decision it shares with search (index.calibration)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from index.calibration import THRESHOLDS, Features, Thresholds, decide, lexical_support
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = (ROOT / "corpus" / "ages-of-concern.txt").read_text(encoding="utf-8")
+RESULT_KEYS = {"rank", "passage_id", "document", "paragraph", "section", "kind", "label", "text", "score",
+               "source", "start_char", "end_char", "highlights", "citation"}
+
+
+# --- the decision, on hand-made features (no model) -------------------------------------------------
+
+def test_decide_needs_meaning_and_words_to_agree():
+    t = THRESHOLDS
+    assert decide(Features(dense=0.80, lexical=1.0))[0] is True
+    assert decide(Features(dense=t.dense_min + 0.01, lexical=t.lexical_min + 0.01))[0] is True
+    assert decide(Features(dense=t.dense_min - 0.01, lexical=1.0))[0] is False          # nothing means this
+    assert decide(Features(dense=0.95, lexical=t.lexical_min - 0.01))[0] is False       # the words disagree
+    assert decide(Features(dense=0.95, lexical=0.0))[0] is False                        # no shared term
+
+
+def test_decide_confidence_is_monotone_and_crosses_one_half_at_the_boundary():
+    for f in [Features(0.2, 1.0), Features(0.5, 0.9), Features(0.6, 0.3), Features(0.9, 0.8), Features(0.9, 0.0)]:
+        found, conf = decide(f)
+        assert 0.0 <= conf <= 1.0 and found == (conf >= 0.5)
+    denser = [decide(Features(d, 0.9))[1] for d in (0.3, 0.5, 0.55, 0.7, 0.9)]
+    assert denser == sorted(denser) and denser[0] < 0.5 < denser[-1]
+    wordier = [decide(Features(0.8, x))[1] for x in (0.1, 0.3, 0.5, 0.7, 1.0)]
+    assert wordier == sorted(wordier) and wordier[0] < 0.5 < wordier[-1]
+
+
+def test_decide_a_quotation_is_found_whatever_the_search_scores():
+    assert decide(Features(0.3, 0.0, alignment=THRESHOLDS.quote))[0] is True
+    assert decide(Features(0.3, 0.0, alignment=THRESHOLDS.quote - 1))[0] is False
+    assert decide(Features(0.3, 0.0, alignment=None))[0] is False
+    assert decide(Features(0.3, 0.0, alignment=100.0))[1] == pytest.approx(1.0)
+
+
+def test_decide_takes_other_thresholds():
+    strict = Thresholds(dense_min=0.9, lexical_min=0.99)
+    assert decide(Features(0.8, 1.0), strict)[0] is False and decide(Features(0.8, 1.0))[0] is True
+
+
+def test_lexical_support_is_a_share_of_the_best_score_search_could_return():
+    import numpy as np
+    bm25 = np.array([0.0, 0.5, 0.25, 0.4, 1.0])
+    allowed = np.array([True, True, True, True, False])    # the last is a heading: never returned
+    assert lexical_support(bm25, [2], allowed) == pytest.approx(0.5)
+    assert lexical_support(bm25, [2, 1, 3], allowed) == pytest.approx(1.0)
+    assert lexical_support(bm25, [0], allowed) == 0.0
+    assert lexical_support(np.zeros(5), [1], allowed) == 0.0   # no query term anywhere
+    assert lexical_support(bm25, [], allowed) == 0.0
+
+
+# --- the check, on the report ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def searcher(tmp_path_factory):
+    from index import store
+    from index.search import Searcher
+    index_dir = ROOT / "data" / "index"
+    if not store.exists(index_dir):
+        from index.build import build
+        index_dir = tmp_path_factory.mktemp("index")
+        build(ROOT / "corpus", index_dir, progress=False)
+    return Searcher.open(index_dir)
+
+
+@pytest.fixture(scope="session")
+def run(searcher):
+    from index.check import check
+    cache = {}
+
+    def go(text):
+        if text not in cache:
+            cache[text] = check(searcher, text)
+        return cache[text]
+    return go
+
+
+def source_is_first(out):
+    """The first match is the passage holding the matched span, never a heading."""
+    m = out["matches"][0]
+    span = m.get("match")
+    assert m["kind"] not in ("heading", "title")
+    if span:
+        assert m["start_char"] <= span["start_char"] < span["end_char"] <= m["end_char"]
+        assert REPORT[span["start_char"]:span["end_char"]] == span["text"]
+    return m
+
+
+@pytest.mark.slow
+def test_verbatim_with_a_straight_apostrophe_for_the_reports_curly_one(run):
+    out = run("the fragility of babies and their rate of development in the early months mean that "
+              "agencies' swift response is even more essential")
+    assert out["verdict"] == "verbatim" and out["similarity"] == 1.0
+    m = source_is_first(out)
+    assert m["label"] == "para 5"
+    assert m["match"]["text"].endswith("agencies’ swift response is even more essential")
+    assert m["differences"] == []
+
+
+@pytest.mark.slow
+def test_verbatim_with_double_curly_quotes_around_the_reports_single_ones(run):
+    out = run("“Young teenage parents need to be supported in an environment in which they feel "
+              "comfortable and supported.”")
+    assert out["verdict"] == "verbatim"
+    m = source_is_first(out)
+    assert m["match"]["text"].startswith("Young teenage parents need to be supported")
+    assert m["highlights"][0]["start_char"] <= m["match"]["start_char"] < m["highlights"][0]["end_char"]
+
+
+@pytest.mark.slow
+def test_near_verbatim_with_a_typo(run):
+    out = run("Another message is the importance of not closing cases too quikly after the baby's birth.")
+    assert out["verdict"] == "near-verbatim" and 0.9 <= out["similarity"] < 1.0
+    m = source_is_first(out)
+    assert m["label"] == "para 10"
+    (d,) = m["differences"]
+    assert (d["kind"], d["query"], d["source"]) == ("spelling", "quikly", "quickly")
+    assert REPORT[d["start_char"]:d["end_char"]] == "quickly"
+    assert "quikly" in out["explanation"] and "quickly" in out["explanation"]
+
+
+@pytest.mark.slow
+def test_near_verbatim_with_a_us_spelling(run):
+    out = run("Even when they were looked after, staff were unable to prevent their frequent absconding "
+              "or to manage their challenging behavior.")
+    assert out["verdict"] == "near-verbatim"
+    m = source_is_first(out)
+    assert m["label"] == "para 62"
+    assert [(d["query"], d["source"]) for d in m["differences"]] == [("behavior", "behaviour")]
+
+
+@pytest.mark.slow
+def test_near_verbatim_with_an_elision(run):
+    out = run("Reviews identified the need for agencies to provide a very quick response ... the fragility "
+              "of babies and their rate of development in the early months")
+    assert out["verdict"] == "near-verbatim"
+    m = source_is_first(out)
+    assert m["label"] == "para 5"
+    (d,) = m["differences"]
+    assert d["kind"] == "elision" and "concerns about the baby’s welfare" in d["source"]
+    assert m["match"]["text"].startswith("Reviews identified") and m["match"]["text"].endswith("early months")
+
+
+@pytest.mark.slow
+def test_paraphrase_of_a_real_sentence_points_at_its_passage_and_sentence(run, searcher):
+    from index.check import format_check
+    text = "Two teenage girls who were sexually exploited had been in care and were known to many agencies for years."
+    out = run(text)
+    assert out["verdict"] == "paraphrase"
+    m = source_is_first(out)
+    assert m["label"] == "para 61" and "match" not in m and m["differences"] == []
+    assert m["highlights"] and m["highlights"][0]["text"] in m["text"]
+    shown = format_check(out)
+    assert "closest passage — read it" in shown.lower() and "true" not in shown.lower()
+    assert searcher.search(text)["answer"]["found"] is True        # the same decision as search
+
+
+@pytest.mark.slow
+def test_figures_differ_number_words_against_digits(run):
+    out = run("70 girls and 73 boys were the subjects of the serious case reviews")
+    assert out["verdict"] == "figures-differ"
+    m = source_is_first(out)
+    figures = [d for d in m["differences"] if d["kind"] == "number"]
+    assert [(d["query"], d["source"], d["query_value"], d["source_value"]) for d in figures] == \
+        [("70", "Seventy-seven", 70, 77)]
+    assert REPORT[figures[0]["start_char"]:figures[0]["end_char"]] == "Seventy-seven"
+    assert "70" in out["explanation"] and "Seventy-seven" in out["explanation"]
+
+
+@pytest.mark.slow
+def test_the_same_figure_in_digits_is_not_a_difference(run):
+    out = run("77 girls and 73 boys were the subjects of the serious case reviews")
+    assert out["verdict"] in ("verbatim", "near-verbatim")
+    m = source_is_first(out)
+    assert not [d for d in m["differences"] if d["kind"] == "number"]
+
+
+@pytest.mark.slow
+def test_figures_differ_against_a_table_row_stated_in_other_words(run):
+    out = run("A house fire or arson caused the deaths of nine children.")
+    assert out["verdict"] == "figures-differ"
+    m = source_is_first(out)
+    assert m["kind"] == "table-row" and "House fire/arson" in m["text"]
+    (d,) = m["differences"]
+    assert (d["query"], d["source"], d["query_value"], d["source_value"]) == ("nine", "4", 9, 4)
+    assert m["start_char"] <= d["start_char"] < d["end_char"] <= m["end_char"]
+    assert REPORT[d["start_char"]:d["end_char"]] == "4"
+    assert run("Four children died because of a house fire or arson.")["verdict"] == "paraphrase"
+
+
+@pytest.mark.slow
+def test_not_found_for_something_the_report_never_says(run, searcher):
+    from index.check import format_check
+    text = "Ofsted recommends that every school employs a full-time social worker for teenagers."
+    out = run(text)
+    assert out["verdict"] == "not-found"
+    assert out["matches"] and all(m["differences"] == [] and "match" not in m for m in out["matches"])
+    assert "nearest passage" in format_check(out).lower()
+    assert searcher.search(text)["answer"]["found"] is False       # the same decision as search
+
+
+@pytest.mark.slow
+def test_json_shape_is_search_results_plus_differences(run, searcher):
+    text = "Staff were unable to prevent their frequent absconding or to manage their challenging behavior."
+    out = json.loads(json.dumps(run(text), ensure_ascii=False))
+    assert set(out) == {"query", "verdict", "similarity", "explanation", "matches"}
+    assert isinstance(out["explanation"], str) and "\n" not in out["explanation"]
+    assert 0.0 <= out["similarity"] <= 1.0
+    assert set(searcher.search(text, k=1)["results"][0]) == RESULT_KEYS
+    for n, m in enumerate(out["matches"], 1):
+        assert set(m) - {"match"} == RESULT_KEYS | {"differences"} and m["rank"] == n
+        assert m["citation"].startswith("Ofsted (2011) Ages of concern")
+    assert set(out["matches"][0]["match"]) == {"start_char", "end_char", "text"}
+    assert len({m["passage_id"] for m in out["matches"]}) == len(out["matches"])
+
+
+@pytest.mark.slow
+def test_every_verdict_prints_for_the_terminal(run):
+    from index.check import format_check
+    for text in ["Nine children", "the importance of not closing cases too quikly",
+                 "Ofsted recommends that every school employs a full-time social worker for teenagers."]:
+        shown = format_check(run(text))
+        assert shown.splitlines()[0].split()[0] in ("VERBATIM", "NEAR-VERBATIM", "NOT")
+        assert "Ofsted (2011) Ages of concern" in shown
+
+
+@pytest.mark.slow
+def test_an_empty_text_is_refused(searcher):
+    from index.check import check
+    from index.search import QueryError
+    with pytest.raises(QueryError):
+        check(searcher, "   ")

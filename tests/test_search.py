@@ -1,0 +1,134 @@
+"""Search: fusion and units on small fixtures; the JSON contract and quality on the real report."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from index.fuse import convex, fusion, rrf, scale_by_max
+from index.units import build_units
+from ingest.passage import Passage, Sentence
+from tests.conftest import REPORT
+
+
+def test_rrf_prefers_agreement():
+    dense = np.array([0.9, 0.8, 0.1])
+    lexical = np.array([0.0, 5.0, 4.0])
+    fused = rrf([dense, lexical], [1.0, 1.0])
+    assert int(np.argmax(fused)) == 1                 # second in one list, first in the other
+
+
+def test_convex_and_scaling():
+    assert np.allclose(scale_by_max(np.array([0.0, 2.0, 4.0])), [0, 0.5, 1])
+    assert np.allclose(scale_by_max(np.zeros(3)), 0)
+    fused = convex([np.array([0.2, 0.9]), np.array([1.0, 0.0])], [0.5, 0.5])
+    assert np.allclose(fused, [0.6, 0.45])
+    with pytest.raises(ValueError, match="unknown fusion"):
+        fusion("borda")
+
+
+def _passage(text: str, sentences: list[str], kind="paragraph") -> Passage:
+    spans, pos = [], 0
+    for s in sentences:
+        start = text.index(s, pos)
+        spans.append(Sentence(start, start + len(s), s))
+        pos = start + len(s)
+    return Passage("d/p1", "d", kind, "1", ["Part"], text, 0, len(text), "corpus/d.txt", sentences=spans)
+
+
+def test_long_passages_are_embedded_in_windows_never_cut():
+    sentences = [f"Sentence number {n} says something different about case {n}." for n in range(40)]
+    p = _passage(" ".join(sentences), sentences)
+    count = lambda text: len(text.split())           # a word-count tokenizer for the plumbing
+    units = build_units([p], count, max_tokens=50)
+    assert all(count(u.text) <= 50 for u in units)
+    windows = [u for u in units if u.kind == "window"]
+    assert len(windows) > 1
+    covered = " ".join(u.text for u in windows)
+    assert all(s in covered for s in sentences)      # every sentence is in some window
+    assert {u.kind for u in units} == {"window", "sentence"}
+
+
+def test_table_rows_get_a_unit_per_cell():
+    row = Passage("d/t/good", "d", "table-row", None, ["Annex"], "Table 1: Grades · Good · 2009: 63; 2010: 66",
+                  0, 10, "corpus/d.txt", label="Table 1 · Good", cells=[["2009", "63"], ["2010", "66"]])
+    units = build_units([row], lambda t: len(t.split()), 256)
+    assert [u.text for u in units if u.kind == "cell"] == ["Table 1: Grades: Good, 2009: 63", "Table 1: Grades: Good, 2010: 66"]
+
+
+# -- the real model on the real report ------------------------------------------------------------
+@pytest.fixture(scope="session")
+def searcher(tmp_path_factory):
+    from index.build import build
+    from index.search import Searcher
+    from tests.conftest import CORPUS
+    index_dir = tmp_path_factory.mktemp("index")
+    build(CORPUS, index_dir, progress=False)
+    return Searcher.open(index_dir)
+
+
+@pytest.mark.slow
+def test_weight_plotting_question_finds_para_40(searcher):
+    out = searcher.search("When should a GP plot a baby's weight on a chart?", k=5)
+    top = out["results"][0]
+    assert top["paragraph"] == "40" and top["citation"] == "Ofsted (2011) Ages of concern, para 40"
+    assert "plot" in top["highlights"][0]["text"]
+    assert out["answer"]["passage_id"] == "ages-of-concern/p40"
+
+
+@pytest.mark.slow
+def test_json_contract_and_spans(searcher):
+    text = REPORT.read_text(encoding="utf-8")
+    out = searcher.search("Which causes of death are listed for the children who died?", k=10)
+    assert set(out) >= {"query", "model", "answer", "results"}
+    assert set(out["answer"]) >= {"found", "confidence", "text", "passage_id", "citation"}
+    assert 0.0 <= out["answer"]["confidence"] <= 1.0
+    assert [r["rank"] for r in out["results"]] == list(range(1, 11))
+    for r in out["results"]:
+        assert set(r) >= {"rank", "passage_id", "document", "paragraph", "section", "kind", "text", "score",
+                          "source", "start_char", "end_char", "highlights", "citation"}
+        span = text[r["start_char"]:r["end_char"]]
+        if r["kind"] == "table-row":
+            assert all(n in r["text"] for n in re.findall(r"\d+", span))
+        else:
+            assert re.findall(r"\w+", span.lower()) == re.findall(r"\w+", r["text"].lower())
+        for h in r["highlights"]:
+            assert r["start_char"] <= h["start_char"] < h["end_char"] <= r["end_char"]
+    json.dumps(out)
+
+
+@pytest.mark.slow
+def test_save_load_round_trip_gives_identical_results(searcher):
+    from index.search import Searcher
+    again = Searcher.open(searcher.index.path.parent.parent)
+    for q in ("fathers marginalised", "Table 4 suicide", "pre-birth assessment delayed"):
+        assert again.search(q) == searcher.search(q)
+
+
+@pytest.mark.slow
+def test_whole_table_question_lists_the_matching_rows(searcher):
+    out = searcher.search("Which safeguarding boards had a serious case review judged inadequate?", k=5)
+    rows = out["answer"].get("table_rows", [])
+    assert len(rows) == 6 and all("Inadequate" in r["text"] for r in rows)
+
+
+@pytest.mark.slow
+def test_filters_restrict_results(searcher):
+    out = searcher.search("risk to the baby", k=10, part="young-people")
+    assert out["results"] and all(r["section"][0] == "Young people aged 14 years or older" for r in out["results"])
+    tables = searcher.search("number of deaths", k=5, kinds={"table-row"})
+    assert all(r["kind"] == "table-row" for r in tables["results"])
+
+
+def test_empty_and_overlong_queries_are_refused():
+    from index.search import MAX_QUERY_CHARS, QueryError, check_query
+    with pytest.raises(QueryError):
+        check_query("   ")
+    with pytest.raises(QueryError):
+        check_query("x" * (MAX_QUERY_CHARS + 1))
+
+
+def test_cli_refuses_an_empty_query_with_exit_code_2(capsys):
+    from cli import main
+    assert main(["search", "  "]) == 2
+    assert "empty" in capsys.readouterr().err
