@@ -140,10 +140,15 @@ def cmd_eval(args) -> None:
 
 def cmd_check(args) -> None:
     from index.check import check, format_check
+    from index.search import QueryError
     searcher = open_searcher(args)
     if args.batch:
         for item in read_batch(args.batch):
-            print(json.dumps({"id": item.get("id"), **check(searcher, item["query"])}, ensure_ascii=False), flush=True)
+            try:
+                out = {"id": item.get("id"), **check(searcher, item["query"])}
+            except QueryError as e:
+                out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
         return
     if args.text is None:
         raise CLIError("give TEXT or --batch FILE", 2)

@@ -60,15 +60,8 @@ def test_lexical_support_is_a_share_of_the_best_score_search_could_return():
 # --- the check, on the report ----------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def searcher(tmp_path_factory):
-    from index import store
-    from index.search import Searcher
-    index_dir = ROOT / "data" / "index"
-    if not store.exists(index_dir):
-        from index.build import build
-        index_dir = tmp_path_factory.mktemp("index")
-        build(ROOT / "corpus", index_dir, progress=False)
-    return Searcher.open(index_dir)
+def searcher(real_searcher):
+    return real_searcher
 
 
 @pytest.fixture(scope="session")

@@ -58,13 +58,8 @@ def test_table_rows_get_a_unit_per_cell():
 
 # -- the real model on the real report ------------------------------------------------------------
 @pytest.fixture(scope="session")
-def searcher(tmp_path_factory):
-    from index.build import build
-    from index.search import Searcher
-    from tests.conftest import CORPUS
-    index_dir = tmp_path_factory.mktemp("index")
-    build(CORPUS, index_dir, progress=False)
-    return Searcher.open(index_dir)
+def searcher(real_searcher):
+    return real_searcher
 
 
 @pytest.mark.slow
@@ -88,8 +83,8 @@ def test_json_contract_and_spans(searcher):
         assert set(r) >= {"rank", "passage_id", "document", "paragraph", "section", "kind", "text", "score",
                           "source", "start_char", "end_char", "highlights", "citation"}
         span = text[r["start_char"]:r["end_char"]]
-        if r["kind"] == "table-row":
-            assert all(n in r["text"] for n in re.findall(r"\d+", span))
+        if r["kind"] in ("table", "table-row"):     # rendered with caption and column headings
+            assert set(re.findall(r"\w+", span.lower())) <= set(re.findall(r"\w+", r["text"].lower()))
         else:
             assert re.findall(r"\w+", span.lower()) == re.findall(r"\w+", r["text"].lower())
         for h in r["highlights"]:

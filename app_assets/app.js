@@ -1,0 +1,66 @@
+/* askreport: copy buttons and "open in report" links. Acts only on data-copy, data-copy-url and
+   data-goto attributes written by index/render_html.py; nothing here evaluates page text. */
+(() => {
+  "use strict";
+  function flash(btn, text) {
+    if (!btn) return;
+    if (!btn.dataset.label) btn.dataset.label = btn.textContent;
+    btn.textContent = text;
+    btn.classList.add("copied");
+    clearTimeout(btn._arTimer);
+    btn._arTimer = setTimeout(() => { btn.textContent = btn.dataset.label; btn.classList.remove("copied"); }, 1600);
+  }
+  function copyText(text, btn) {
+    const fallback = () => {
+      const ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.style.position = "fixed";
+      ta.style.opacity = "0";
+      document.body.appendChild(ta);
+      ta.select();
+      let ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+      flash(btn, ok ? "Copied" : "Press Ctrl+C");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(() => flash(btn, "Copied"), fallback);
+    } else {
+      fallback();
+    }
+  }
+  function readTab() {
+    const isRead = (b) => /read the report/i.test(b.textContent || "");
+    return document.getElementById("tab-read-button") ||
+      Array.from(document.querySelectorAll('#ar-tabs [role="tab"], #ar-tabs .overflow-dropdown button')).find(isRead);
+  }
+  function openReader(target) {
+    const tab = readTab();
+    if (tab && tab.getAttribute("aria-selected") !== "true") tab.click();
+    let tries = 0;
+    const go = () => {
+      const el = document.getElementById(target);
+      if (!el || el.offsetParent === null) {
+        if (tries++ < 100) setTimeout(go, 30);
+        return;
+      }
+      document.querySelectorAll("#reader .is-cited").forEach((x) => x.classList.remove("is-cited"));
+      el.classList.add("is-cited");
+      el.scrollIntoView({ block: el.offsetHeight > window.innerHeight * 0.6 ? "start" : "center" });
+      if (el.focus) el.focus({ preventScroll: true });
+    };
+    go();
+  }
+  window.askreportOpen = openReader;
+  document.addEventListener("click", (ev) => {
+    const t = ev.target instanceof Element ? ev.target : null;
+    if (!t) return;
+    const c = t.closest("[data-copy]");
+    if (c) { ev.preventDefault(); copyText(c.getAttribute("data-copy"), c); return; }
+    const u = t.closest("[data-copy-url]");
+    if (u) { ev.preventDefault(); copyText(new URL(u.getAttribute("data-copy-url"), window.location.href).href, u); return; }
+    const g = t.closest("[data-goto]");
+    if (g) { ev.preventDefault(); openReader(g.getAttribute("data-goto")); }
+  });
+})();
