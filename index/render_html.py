@@ -477,6 +477,8 @@ class Report:
                 a, b = s - off, e - off
                 if 0 <= a < b <= len(text) and " ".join(text[a:b].split()) == " ".join(source.split()):
                     return a, b
+            if m.get("kind") == "table-row":    # rendered text: the figures follow the row's last " · "
+                return locate(text, source, max(0, text.rfind(" · "))) or locate(text, source)
             near = max(0, s - (m.get("start_char") or 0) - 40)
             found = locate(text, source, near) if near < len(text) else None
             if found:
