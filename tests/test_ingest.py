@@ -146,3 +146,13 @@ def test_a_second_document_uses_the_generic_splitter(tmp_path):
     assert [p.kind for p in notes] == ["title", "paragraph", "paragraph", "paragraph"]
     assert notes[2].paragraph == "1" and notes[2].passage_id == "notes/p1"
     assert len(notes[1].sentences) == 2
+
+
+def test_ingest_imports_no_torch_faiss_or_gradio():
+    import subprocess
+    import sys
+    code = ("import sys, ingest.pipeline, ingest.parse; "
+            "heavy = sorted(m for m in ('torch', 'faiss', 'gradio', 'sentence_transformers') if m in sys.modules); "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=CORPUS.parent)
+    assert run.returncode == 0, run.stdout + run.stderr
