@@ -17,6 +17,7 @@ from .models import encode_queries, load_model
 from .units import NOT_RETRIEVED, context
 
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
+LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
 
 
 class QueryError(ValueError):
@@ -52,6 +53,7 @@ class Searcher:
         self.row_words = [self._row_words(p) for p in self.passages]
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
+        self.parts = sorted({p.part for p in self.passages if p.part})
         self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
 
     @classmethod
@@ -121,7 +123,9 @@ class Searcher:
         if kinds:
             mask &= np.array([p.kind in kinds for p in self.passages])
         if part:
-            mask &= np.array([in_part(p, part) for p in self.passages])
+            if part not in self.parts:
+                raise QueryError(f"unknown part {part!r}; choose one of {', '.join(sorted(self.parts))}")
+            mask &= np.array([p.part == part for p in self.passages])
         return mask
 
     def model_label(self) -> dict:
@@ -198,23 +202,7 @@ class Searcher:
 def check_query(query: str) -> str:
     if not isinstance(query, str) or not query.strip():
         raise QueryError("the query is empty; type a question, a quote or a claim")
-    query = " ".join(query.split())
+    query = " ".join(query.split()).translate(LONE_SURROGATES)   # JSON can carry them; the tokenizer cannot
     if len(query) > MAX_QUERY_CHARS:
         raise QueryError(f"the query is {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}")
     return query
-
-
-PARTS = {
-    "babies": lambda p: p.section[:1] == ["Babies less than one year old"],
-    "young-people": lambda p: p.section[:1] == ["Young people aged 14 years or older"],
-    "annexes": lambda p: bool(p.section) and p.section[0].startswith("Annex"),
-    "front": lambda p: not p.section or p.section[0] in ("Executive summary", "Key findings", "Background",
-                                                          "Learning lessons: ages of concern"),
-}
-
-
-def in_part(p: Passage, part: str) -> bool:
-    try:
-        return PARTS[part](p)
-    except KeyError:
-        raise QueryError(f"unknown part {part!r}; choose one of {sorted(PARTS)}") from None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .passage import Document
@@ -34,11 +35,23 @@ def load_catalog(corpus_dir: Path) -> list[Document]:
     return documents
 
 
-def load_outline(corpus_dir: Path, document: Document) -> tuple[dict[str, int] | None, dict[str, str]]:
-    """Heading text -> level, and section kinds; (None, {}) when the document has no outline."""
+@dataclass(frozen=True)
+class Outline:
+    """A document's table of contents as data (see corpus/*.outline.toml)."""
+
+    headings: dict[str, int] | None = None      # heading_key -> level; None: guess headings
+    kinds: dict[str, str] = field(default_factory=dict)             # heading -> kind of the text under it
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part -> top-level headings ("" = before)
+    part_labels: dict[str, str] = field(default_factory=dict)
+
+
+def load_outline(corpus_dir: Path, document: Document) -> Outline:
     if not document.outline:
-        return None, {}
+        return Outline()
     from .blocks import heading_key
     data = tomllib.loads((corpus_dir / document.outline).read_text(encoding="utf-8"))
-    headings = {heading_key(text): int(level) for level, text in data.get("headings", [])}
-    return headings, dict(data.get("kinds", {}))
+    parts = data.get("parts", {})
+    return Outline(headings={heading_key(text): int(level) for level, text in data.get("headings", [])},
+                   kinds=dict(data.get("kinds", {})),
+                   parts={name: tuple(part.get("headings", [])) for name, part in parts.items()},
+                   part_labels={name: part.get("label", name) for name, part in parts.items()})

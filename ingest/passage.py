@@ -60,6 +60,7 @@ class Passage:
     source: str                  # e.g. "corpus/ages-of-concern.txt"
     label: str | None = None     # how a citation names it: "para 40", "Table 1 · Good", "footnote 3"
     after_paragraph: str | None = None   # for unnumbered text: the numbered paragraph it follows
+    part: str | None = None              # the part of the document a reader can filter on (outline)
     sentences: list[Sentence] = field(default_factory=list)
     footnotes: list[str] = field(default_factory=list)   # ids of footnotes this passage cites
     cited_by: list[str] = field(default_factory=list)    # for a footnote: the passages citing it

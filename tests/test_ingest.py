@@ -58,6 +58,8 @@ def test_section_paths(by_id):
     case = by_id[f"{DOC}/case-study/a-suicide-pact"]
     assert case.kind == "case-study" and case.section[-2:] == ["Case studies", "A suicide pact"]
     assert "Lesson learnt:" in case.text
+    assert [by_id[f"{DOC}/{pid}"].part for pid in ("title", "p2", "p40", "p70", "annex-c/york-2010-11-25")] == \
+        ["front", "front", "babies", "young-people", "annexes"]
 
 
 def test_table_1(by_id):
