@@ -8,7 +8,8 @@ Works with no network: no share link, no analytics, no fonts or scripts from els
 
 API (gradio_client): `/search` (query, k=10, part="all", kind="all") and `/check` (text) return
 the same JSON as `askreport search --json` / `askreport check --json`. A query longer than
-index.search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused.
+index.search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused. At most
+$ASKREPORT_QUEUE_MAX requests (default 256) wait in the queue; beyond that a request gets "queue full".
 
 Thin by design: handlers call the Searcher / check code the CLI uses; all HTML comes from
 index/render_html.py; the page's CSS and its one small script are in app_assets/.
@@ -37,7 +38,7 @@ import gradio as gr  # noqa: E402
 
 import cli  # noqa: E402
 from index import render_html as html  # noqa: E402
-from index.search import MAX_QUERY_CHARS, PARTS, QueryError, Searcher  # noqa: E402
+from index.search import MAX_QUERY_CHARS, QueryError, Searcher  # noqa: E402
 from ingest.passage import slug  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
@@ -76,8 +77,6 @@ def part_of(value: str | None) -> str | None:
     value = (value or "all").strip()
     if value in ("", "all", "everything"):
         return None
-    if value not in PARTS:
-        raise QueryError(f"unknown part {value!r}; choose one of all, {', '.join(sorted(PARTS))}")
     return value
 
 
@@ -138,6 +137,9 @@ class App:
             return self.search(query, k, part, kind)[0]
         except QueryError as e:
             raise gr.Error(str(e)) from None
+        except Exception:  # a clear message, never a traceback or a bare "error"
+            log.exception("API search failed")
+            raise gr.Error(FRIENDLY_ERROR) from None
 
     def api_check(self, text: str) -> dict:
         """Check a quote or claim against the report: the same JSON as `askreport check --json`
@@ -147,6 +149,9 @@ class App:
             return self.check(text)[0]
         except QueryError as e:
             raise gr.Error(str(e)) from None
+        except Exception:
+            log.exception("API check failed")
+            raise gr.Error("Something went wrong while checking. Please try again.") from None
 
     # -- UI handlers -----------------------------------------------------------------------------
     def ui_search(self, query: str, part: str, kind: str):
@@ -220,6 +225,11 @@ UPDATE_URL = """(q, part, kind) => {
 }"""
 
 
+def queue_max() -> int:
+    value = os.environ.get("ASKREPORT_QUEUE_MAX", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 256
+
+
 def build_demo(app: App) -> gr.Blocks:
     private = {"api_visibility": "private"}
     doc = next(iter(app.searcher.documents.values()), None)
@@ -281,7 +291,7 @@ def build_demo(app: App) -> gr.Blocks:
 
         gr.api(app.api_search, api_name="search")
         gr.api(app.api_check, api_name="check")
-    demo.queue(default_concurrency_limit=4, max_size=256)
+    demo.queue(default_concurrency_limit=4, max_size=queue_max())
     return demo
 
 
