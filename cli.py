@@ -71,17 +71,23 @@ def read_batch(path: str) -> list[dict]:
     return items
 
 
+def run_batch(items: list[dict], answer) -> None:
+    """One JSON line per input line, in order; a bad query gets an error line, the rest go on."""
+    from index.search import QueryError
+    for item in items:
+        try:
+            out = {"id": item.get("id"), **answer(item["query"])}
+        except QueryError as e:
+            out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+
+
 def cmd_search(args) -> None:
     from index.search import QueryError, check_query
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
-        for item in items:
-            try:
-                out = {"id": item.get("id"), **searcher.search(item["query"], k=args.k)}
-            except QueryError as e:
-                out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
+        run_batch(items, lambda query: searcher.search(query, k=args.k))
         return
     if args.query is None:
         raise CLIError("give a QUERY or --batch FILE", 2)
@@ -140,19 +146,14 @@ def cmd_eval(args) -> None:
 
 def cmd_check(args) -> None:
     from index.check import check, format_check
-    from index.search import QueryError
-    searcher = open_searcher(args)
     if args.batch:
-        for item in read_batch(args.batch):
-            try:
-                out = {"id": item.get("id"), **check(searcher, item["query"])}
-            except QueryError as e:
-                out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
-            print(json.dumps(out, ensure_ascii=False), flush=True)
+        items = read_batch(args.batch)
+        searcher = open_searcher(args)
+        run_batch(items, lambda text: check(searcher, text))
         return
     if args.text is None:
         raise CLIError("give TEXT or --batch FILE", 2)
-    out = check(searcher, args.text)
+    out = check(open_searcher(args), args.text)
     print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else format_check(out))
 
 

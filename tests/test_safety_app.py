@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import APP_ENV, CORPUS, free_port
+from conftest import APP_ENV, CORPUS, free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -448,11 +448,7 @@ def spare(real_index, tmp_path_factory):
     try:
         yield info
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

@@ -127,3 +127,16 @@ def test_cli_refuses_an_empty_query_with_exit_code_2(capsys):
     from cli import main
     assert main(["search", "  "]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_batch_keeps_order_and_reports_bad_lines(real_index, tmp_path, capsys):
+    from cli import main
+    batch = tmp_path / "q.jsonl"
+    batch.write_text('{"id": "w", "query": "plot the weight on a chart"}\n{"id": "e", "query": "  "}\n'
+                     '{"id": "f", "query": "fathers marginalised"}\n', encoding="utf-8")
+    assert main(["--index-dir", str(real_index), "search", "--batch", str(batch), "-k", "3"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["id"] for line in lines] == ["w", "e", "f"]
+    assert lines[0]["results"][0]["paragraph"] == "40" and len(lines[0]["results"]) == 3
+    assert "empty" in lines[1]["error"]
