@@ -51,6 +51,11 @@ class Searcher:
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
         self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
         self.row_words = [self._row_words(p) for p in self.passages]
+        self.table_rows: dict[str, list[tuple[Passage, set[str]]]] = {}     # table id -> rows, cell words
+        for p in self.passages:
+            if p.kind == "table-row":
+                cells = set(self.bm25.tokenize([" ".join(v for _, v in p.cells)])[0])
+                self.table_rows.setdefault(p.passage_id.rsplit("/", 1)[0], []).append((p, cells))
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
@@ -138,10 +143,8 @@ class Searcher:
         if not order or self.passages[order[0]].kind != "table-row":
             return []
         top = self.passages[order[0]]
-        table = top.passage_id.rsplit("/", 1)[0]
-        rows = [p for p in self.passages if p.kind == "table-row" and p.passage_id.rsplit("/", 1)[0] == table]
-        cell_terms = [set(self.bm25.tokenize([" ".join(v for _, v in p.cells)])[0]) for p in rows]
-        picks = [[p for p, cells in zip(rows, cell_terms) if term in cells] for term in sorted(terms)
+        rows = self.table_rows[top.passage_id.rsplit("/", 1)[0]]
+        picks = [[p for p, cells in rows if term in cells] for term in sorted(terms)
                  if term.isalpha()]                      # words, not numbers that also occur in dates
         picks = [chosen for chosen in picks if 1 < len(chosen) < len(rows)]
         if not picks:
