@@ -83,21 +83,26 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-@pytest.fixture(scope="session")
-def app_url(app_server) -> str:
-    url, proc, log = app_server["url"], app_server["proc"], app_server["log"]
-    deadline = time.monotonic() + 240
+def wait_until_up(proc: subprocess.Popen, url: str, log: Path, limit: float = 240) -> None:
+    """Until the app at `url` answers; fails with the end of its log if it exits or takes too long."""
+    deadline = time.monotonic() + limit
     while True:
         if proc.poll() is not None:
             pytest.fail(f"the app exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
         if time.monotonic() > deadline:
-            pytest.fail(f"the app did not answer within 240s:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"the app did not answer within {limit:.0f}s:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url + "config", timeout=2) as r:
                 if r.status == 200:
-                    return url
+                    return
         except OSError:
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    wait_until_up(app_server["proc"], app_server["url"], app_server["log"])
+    return app_server["url"]
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import APP_ENV, CORPUS, free_port, stop
+from conftest import APP_ENV, CORPUS, free_port, stop, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -407,21 +407,6 @@ def is_local(host: str | None) -> bool:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
         return False                                                      # a name to look up elsewhere
-
-
-def wait_until_up(proc: subprocess.Popen, url: str, log: Path, limit: float = 240) -> None:
-    deadline = time.monotonic() + limit
-    while True:
-        if proc.poll() is not None:
-            pytest.fail(f"the spare app exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"the spare app did not answer within {limit:.0f}s:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
