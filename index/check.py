@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
-from .calibration import THRESHOLDS, decide, features
+from .calibration import THRESHOLDS, decide, features, reason
 from .search import check_query
 from .store import IndexLoadError
 from .units import NOT_RETRIEVED
@@ -101,8 +101,9 @@ def check(searcher, text: str) -> dict:
             return ctx.near_verbatim(doc_id, al)
 
     # 3. in other words: one calibrated decision (search's), then the figures of the best passage
-    found, _ = decide(features(searcher, scores, order, alignment=best[1].score if best else None,
-                                query=_without_numbers(query)))
+    facts = features(searcher, scores, order, alignment=best[1].score if best else None,
+                     query=_without_numbers(query))
+    found, _ = decide(facts, claim=True)
     if not order:
         return ctx.out("not-found", 0.0, "The report has no passage to compare this with.", [])
     top = best_passage(searcher, scores, order)
@@ -112,7 +113,7 @@ def check(searcher, text: str) -> dict:
         if figs:
             return ctx.figures_in_passage(top, figs)
         return ctx.paraphrase(top)
-    return ctx.not_found(top)
+    return ctx.not_found(top, reason(facts, claim=True))
 
 
 def best_passage(searcher, scores: dict, order: list[int]) -> int:
@@ -204,10 +205,10 @@ class _Context:
                         f"(similarity {self.dense(i):.2f}).",
                         [self.result(1, i), *self.others({i}, 2)])
 
-    def not_found(self, top: int) -> dict:
+    def not_found(self, top: int, why: str) -> dict:
         return self.out("not-found", self.dense(top),
-                        f"Not found: no passage of the report says this; the nearest passages are shown for reference "
-                        f"(best similarity {self.dense(top):.2f}).",
+                        f"Not found: no passage of the report says this. {why} The nearest passages are shown for "
+                        f"reference (best similarity {self.dense(top):.2f}).",
                         [self.result(1, top), *self.others({top}, 2)])
 
 

@@ -17,7 +17,8 @@ def search_text(out: dict) -> str:
     if answer["found"]:
         lines += [f"Answer ({answer['confidence']:.0%} confident): {answer['text']}", f"  — {answer['citation']}", ""]
     else:
-        lines += ["The report does not appear to answer this. Nearest passages:", ""]
+        why = f" {answer['reason']}" if answer.get("reason") else ""
+        lines += [f"The report does not appear to answer this.{why} Nearest passages:", ""]
     for note in out.get("glossary", []):
         lines.append(f"  glossary: {note}")
     for r in out["results"]:

@@ -11,6 +11,7 @@ from ingest.passage import Passage, citation
 from . import store
 from .dense import all_scores, build_faiss
 from .fuse import fusion, scale_by_max
+from .answer_types import area_names
 from .glossary import load_glossary
 from .lexical import BM25Index
 from .models import encode_queries, load_model
@@ -59,6 +60,7 @@ class Searcher:
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
+        self.places = area_names(self.passages)
         self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
 
     @classmethod
@@ -190,7 +192,7 @@ class Searcher:
     def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int], query: str = "") -> dict:
         if not results:
             return {"found": False, "confidence": 0.0, "text": None, "passage_id": None, "citation": None}
-        from .calibration import decide, features     # the one decision `check` uses too
+        from .calibration import decide, features, reason     # the one decision `check` uses too
         top = results[0]
         facts = features(self, scores, order, query=query)
         found, confidence = decide(facts)
@@ -199,6 +201,10 @@ class Searcher:
                "passage_id": top["passage_id"], "citation": top["citation"]}
         if facts.unknown:
             out["not_mentioned"] = list(facts.unknown)
+        if facts.not_given:
+            out["not_given"] = list(facts.not_given)
+        if not found:
+            out["reason"] = reason(facts)
         return out
 
 

@@ -1,0 +1,117 @@
+"""What kind of fact a question asks for, and whether a passage gives a fact of that kind.
+
+A question can land on exactly the right case and still be unanswerable: "What prison sentence was
+the father given?" finds the arson case, which never says. Classic question answering handles this
+with answer types: "how long" wants a length of time, "what does it cost" an amount of money, "which
+council" a place. When none of the passages shown contains a fact of the kind asked for, the report
+does not answer the question, however close in meaning the passages are.
+
+Only types whose evidence can be recognised in text reliably are here; a question with none of
+them (why, how, what should…) is left to the other features. The patterns are general English,
+not taken from any evaluation query. Place names come from the documents themselves: the rows of
+tables keyed by an area (a board, council or local authority), as in the report's Annex C.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .align import extract_numbers
+
+_NUMWORD = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an|a few|"
+            r"several|some|many|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-\w+)?|"
+            r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)")
+_ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|\d+(?:st|nd|rd|th))"
+_UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
+_UNIT1 = r"(?:hour|day|week|month|year)"
+_MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_AREA_HEADING = re.compile(r"\b(?:board|authority|authorities|council|area|region|county|borough)\b", re.I)
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    name: str
+    wants: str                 # shown to users: "None of the closest passages gives {wants}."
+    asks: re.Pattern           # on the question
+    gives: re.Pattern | None   # on a passage's text; None: see `gives`
+
+
+def _rx(pattern: str, flags=re.I) -> re.Pattern:
+    return re.compile(pattern, flags)
+
+
+TYPES: tuple[AnswerType, ...] = (
+    AnswerType("money", "an amount of money",
+               _rx(r"\b(?:cost|costs|costing|price|prices|budget|budgets|fee|fees)\b|\bhow much (?:money|funding)\b"
+                   r"|\bhow much (?:did|does|do|will|would) .{0,60}\b(?:cost|pay|spend)\b"),
+               _rx(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|million|billion|bn)\b|\bpounds? sterling\b")),
+    AnswerType("duration", "a length of time",
+               _rx(rf"\bhow long\b|\bhow many {_UNIT}\b|\b(?:what|which) (?:length of time|period of time|time ?scales?"
+                   r"|time ?frames?)\b"),
+               _rx(rf"\b{_NUMWORD}[ -]{_UNIT}\b|\b{_ORDINAL} {_UNIT1}\b|\btime ?scales?\b|\bwithin \d+\b")),
+    AnswerType("penalty", "a sentence or penalty",
+               _rx(r"\b(?:prison|jail|gaol|custodial) (?:sentence|term)s?\b|\bsentenced\b|\bwhat sentences?\b"
+                   r"|\b(?:sent|go|went|gone|put) (?:to|in|into) (?:prison|jail|gaol)\b|\b(?:jailed|imprisoned)\b"
+                   r"|\bsentences? (?:was|were|did|does|do|is|are|has|had)\b"),
+               _rx(r"\bsentenc\w*|\bprison\w*|\bjail\w*|\bgaol\w*|\bimprison\w*|\bcustod\w*")),
+    AnswerType("age", "an age",
+               _rx(r"\bhow old\b|\b(?:what|which) ages?\b|\bat what age\b"),
+               _rx(rf"\b{_NUMWORD}[ -]{_UNIT}\b|\baged?\b|\b{_NUMWORD}-{_UNIT1}-olds?\b|\b(?:of|at|under|over) "
+                   rf"(?:the age of )?(?:\d{{1,2}}|{_NUMWORD})\b|\bteens?\b|\bteenage")),
+    AnswerType("date", "a date",
+               _rx(r"\b(?:what|which|in what|in which) (?:year|years|date|dates|month)\b"),
+               _rx(rf"\b(?:19|20)\d\d\b|\b{_MONTH_NAMES}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_ORDINAL} month\b",
+                   0)),
+    AnswerType("place", "the name of a place",
+               _rx(r"\b(?:which|what) (?:local authority|local authorities|council|councils|borough|boroughs|town|"
+                   r"towns|city|cities|county|counties|region|regions|local area|authority area|part of the country)\b"),
+               None),
+    AnswerType("grade", "a grade",
+               _rx(r"\b(?:what|which) (?:grade|grades|grading|rating|ratings|judgement|judgment)\b"
+                   r"|\bhow (?:was|were|is|are) .{0,80}\b(?:graded|rated|judged)\b"),
+               _rx(r"\b(?:outstanding|good|adequate|inadequate)\b")),
+    AnswerType("count", "a number",
+               _rx(r"\bhow many\b|\bwhat (?:number|proportion|percentage|share|fraction)\b"),
+               None),
+)
+_QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
+
+
+_QUESTION = re.compile(r"\?\s*$|^\W*(?:[\w ]{0,30},\s*)?(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|"
+                       r"do|does|did|can|could|should|would|will|has|have|had|in what|in which)\b", re.I)
+
+
+def asked(text: str) -> list[AnswerType]:
+    """The answer types a question asks for; [] for statements and for open questions."""
+    if not _QUESTION.search(text):
+        return []
+    return [t for t in TYPES if t.asks.search(text)]
+
+
+def area_names(passages) -> frozenset[str]:
+    """Names of places in the documents: the row labels of tables keyed by an area ("Local
+    Safeguarding Children Board: Barking & Dagenham")."""
+    names = set()
+    for p in passages:
+        if p.kind != "table-row" or not p.label or " · " not in p.label:
+            continue
+        name = p.label.split(" · ", 1)[1]
+        keyed = re.search(rf"([^·:]+): {re.escape(name)}(?!\w)", p.text)
+        if keyed and _AREA_HEADING.search(keyed[1]):
+            names.add(name)
+    return frozenset(names)
+
+
+def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset()) -> bool:
+    """Does this passage text contain a fact of the kind asked for?"""
+    if kind.name == "place":
+        return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in places)
+    if kind.name == "count":
+        return any(n.kind in ("count", "percent", "fraction") for n in extract_numbers(text)) \
+            or bool(_QUANTITY.search(text))
+    return bool(kind.gives.search(text))
+
+
+def not_given(question: str, texts: list[str], places: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """What the question asks for that none of `texts` gives, as shown to users ("a length of time")."""
+    return tuple(t.wants for t in asked(question) if not any(gives(t, x, places) for x in texts))

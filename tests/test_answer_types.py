@@ -1,0 +1,116 @@
+"""Answer types (index.answer_types): what kind of fact a question asks for, whether a passage
+gives one, and how that makes search and check say "the report does not answer this"."""
+import pytest
+
+from index.answer_types import TYPES, area_names, asked, gives, not_given
+from index.calibration import THRESHOLDS, Features, decide, reason
+
+BY_NAME = {t.name: t for t in TYPES}
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("What does it cost to commission a review?", {"money"}),
+    ("how much money did the board spend", {"money"}),
+    ("How long did the family wait for an assessment?", {"duration"}),
+    ("how many weeks old was the baby", {"duration", "count"}),
+    ("What prison sentence did the father receive?", {"penalty"}),
+    ("Was the mother sent to prison?", {"penalty"}),
+    ("How old was the girl when she died?", {"age"}),
+    ("At what age are young people treated as adults?", {"age"}),
+    ("In which year was the Children Act passed?", {"date"}),
+    ("Which local authority did the review come from?", {"place"}),
+    ("Which council was responsible", {"place"}),
+    ("What grade did the review get?", {"grade"}),
+    ("How was the review judged by Ofsted?", {"grade"}),
+    ("How many babies died?", {"count"}),
+    ("On average, how many months does a review take?", {"duration", "count"}),
+])
+def test_a_question_asks_for_its_kind_of_fact(question, kinds):
+    assert {t.name for t in asked(question)} == kinds
+
+
+@pytest.mark.parametrize("text", [
+    "Why were reviews held for older teenagers?",          # open questions: no type to check
+    "What should a GP do at the 8-week check?",
+    "Which areas of practice did reviews criticise?",       # "area" of practice is not a place
+    "The cost of the review was high.",                     # a statement, not a question
+    "Reviews took six months.",
+    "The father was sent to prison.",
+])
+def test_open_questions_and_statements_ask_for_no_type(text):
+    assert asked(text) == []
+
+
+@pytest.mark.parametrize("kind, yes, no", [
+    ("money", "The review cost £12,500.", "The board commissioned a review."),
+    ("duration", "for a period of three months during the pregnancy", "there was a long delay"),
+    ("duration", "not begun until the seventh month of the pregnancy", "early in the pregnancy"),
+    ("penalty", "After a period in custody, he offended again.", "He was charged with assault."),
+    ("age", "a young Polish national of 17", "a young Polish national"),
+    ("age", "she died aged less than four weeks", "she died in hospital"),
+    ("date", "Children Act 1989", "the Children Act"),
+    ("grade", "The review was judged inadequate.", "The review was evaluated."),
+    ("count", "Nine children were looked after.", "Children were looked after."),
+    ("count", "In 31 of the 51 cases", "In these cases"),
+])
+def test_a_passage_gives_a_fact_of_a_kind_or_not(kind, yes, no):
+    assert gives(BY_NAME[kind], yes) and not gives(BY_NAME[kind], no)
+
+
+def test_places_are_named_by_the_documents_own_tables(real_searcher):
+    places = area_names(real_searcher.passages)
+    assert {"York", "Birmingham", "Barking & Dagenham"} <= places
+    assert not places & {"Outstanding", "Good", "Inadequate", "Total", "Homicide"}   # Table 1 and 4 rows
+    assert gives(BY_NAME["place"], "Local Safeguarding Children Board: York", places)
+    assert not gives(BY_NAME["place"], "a team in England", places)
+
+
+def test_not_given_lists_only_what_no_text_gives():
+    q = "How long was the baby in hospital, and how many visits were there?"
+    assert not_given(q, ["He stayed for three weeks."]) == ()                 # three weeks: a length, a number
+    assert not_given(q, ["He stayed in hospital."]) == ("a length of time", "a number")
+    assert not_given("Why was he in hospital?", ["He stayed in hospital."]) == ()
+
+
+def test_a_missing_kind_of_fact_overrides_strong_similarity():
+    strong = Features(dense=0.9, lexical=1.0)
+    assert decide(strong)[0] is True
+    found, confidence = decide(Features(dense=0.9, lexical=1.0, not_given=("a sentence or penalty",)))
+    assert found is False and confidence < 0.5
+    assert reason(Features(0.9, 1.0, not_given=("a date",))) == "The closest passage does not give a date."
+    assert reason(Features(0.9, 1.0, unknown=("Wales",))) == "The report never mentions Wales."
+
+
+def test_a_checked_claim_needs_more_than_a_question():
+    t = THRESHOLDS
+    between = Features(dense=(t.dense_min + t.says_min) / 2, lexical=1.0)
+    assert decide(between)[0] is True                 # close enough to answer a question about it
+    assert decide(between, claim=True)[0] is False    # not close enough to say a passage says it
+    assert decide(Features(dense=t.says_min + 0.01, lexical=1.0), claim=True)[0] is True
+
+
+# --- on the report, with the real model --------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, missing", [
+    ("What does a serious case review typically cost the Local Safeguarding Children Board?", "an amount of money"),
+    ("What prison sentence was the father who caused the house fire given?", "a sentence or penalty"),
+    ("Which local authority area was the young Polish man living in?", "the name of a place"),
+])
+def test_the_right_case_without_the_fact_asked_for_is_not_an_answer(real_searcher, question, missing):
+    answer = real_searcher.search(question)["answer"]
+    assert answer["found"] is False
+    assert answer["not_given"] == [missing] and missing in answer["reason"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, paragraph, fact", [
+    ("How old was the young Polish man abandoned by his father?", "78", "17"),
+    ("how many months pregnant was the mother when her pre-birth assessment began", "13", "seventh month"),
+    ("What grade did York's serious case review receive?", None, "Inadequate"),
+])
+def test_a_passage_with_the_fact_asked_for_is_still_an_answer(real_searcher, question, paragraph, fact):
+    out = real_searcher.search(question)
+    top = out["results"][0]
+    assert out["answer"]["found"] is True and "not_given" not in out["answer"] and "reason" not in out["answer"]
+    assert fact in top["text"] and (paragraph is None or top["paragraph"] == paragraph)
