@@ -7,7 +7,9 @@ Verdicts, decided in this order:
   near-verbatim   the text aligns word for word apart from small damage (a typo, a US spelling, a
                   word dropped, added or changed, an elision "...")
   paraphrase      a passage says this in other words: the closest passage, to be read
-  not-found       nothing in the report says this: the nearest passages, shown as such
+  not-found       nothing in the report says this: the nearest passages, shown as such; also when
+                  the closest passage does not state a figure the text gives (a paraphrase does
+                  not add figures)
 
 Quotes come from alignment over each document's whole text (index.align); claims from the same
 hybrid scores as search. `paraphrase` against `not-found` is index.calibration.decide, the decision
@@ -32,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
 RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
+RERANK_FIGURES = 0.1         # ... and the passage that states the claim's figures
+CLOSE_SHARE = 0.05           # "just over a third" states 35%: a fraction and a percentage this close agree
 _TEXTS: dict[tuple, str] = {}
 # Figure kinds that can be compared with one another; a year never "differs" from a count.
 _FAMILY = {"count": "n", "percent": "p", "fraction": "p", "year": "y", "year-range": "y", "date": "d"}
@@ -106,22 +110,59 @@ def check(searcher, text: str) -> dict:
     found, _ = decide(facts, claim=True)
     if not order:
         return ctx.out("not-found", 0.0, "The report has no passage to compare this with.", [])
-    top = best_passage(searcher, scores, order)
+    figures = claim_figures(query)
+    top = best_passage(searcher, scores, order, figures)
     if found:
         p = searcher.passages[top]
         figs = _figure_diffs(query, p, document_text(searcher, p.document))
         if figs:
             return ctx.figures_in_passage(top, figs)
+        missing = unstated(figures, _around(searcher, top))
+        if missing:   # a paraphrase says what its source says; it does not add figures
+            return ctx.not_found(top, f"The closest passage does not state {_and(m.text for m in missing)}.")
         return ctx.paraphrase(top)
     return ctx.not_found(top, reason(facts, claim=True))
 
 
-def best_passage(searcher, scores: dict, order: list[int]) -> int:
+def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:
     """For a claim, the passage holding the sentence closest in meaning: among the first RERANK
-    results, the best dense sentence similarity plus a little term overlap (BM25 scaled 0..1)."""
+    results, the best dense sentence similarity plus a little term overlap (BM25 scaled 0..1) and
+    a little for stating the claim's figures."""
     pool = order[:RERANK]
-    return max(pool, key=lambda i: (float(scores["dense_sentence"][i]) + RERANK_BM25 * float(scores["bm25"][i]),
-                                    -pool.index(i)))
+
+    def score(i):
+        stated = 1.0 - len(unstated(figures, searcher.passages[i].text)) / len(figures) if figures else 0.0
+        return (float(scores["dense_sentence"][i]) + RERANK_BM25 * float(scores["bm25"][i])
+                + RERANK_FIGURES * stated, -pool.index(i))
+    return max(pool, key=score)
+
+
+def claim_figures(text: str) -> list:
+    """The counts, percentages and fractions a claim states (not years or dates, which place it in
+    time, and not a lone "one", which is more often a word than a figure)."""
+    return [n for n in extract_numbers(text) if _FAMILY.get(n.kind) in ("n", "p") and n.text.lower() != "one"]
+
+
+def unstated(figures, text: str) -> list:
+    """The figures that `text` does not state, comparing values: "seventy-seven" states 77, and a
+    fraction states a percentage within CLOSE_SHARE of it."""
+    def value(n):
+        return n.value / 100 if n.kind == "percent" else n.value
+    stated = [(_FAMILY[n.kind], value(n)) for n in extract_numbers(text) if _FAMILY.get(n.kind) in ("n", "p")]
+    return [f for f in figures
+            if not any(fam == _FAMILY[f.kind] and (v == value(f) or fam == "p" and abs(v - value(f)) <= CLOSE_SHARE)
+                       for fam, v in stated)]
+
+
+def _around(searcher, i: int) -> str:
+    """A passage with its neighbours in the same document: a claim may sum up two of them."""
+    doc = searcher.passages[i].document
+    return " ".join(p.text for p in searcher.passages[max(0, i - 1):i + 2] if p.document == doc)
+
+
+def _and(items) -> str:
+    items = [f"“{x}”" for x in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 class _Context:

@@ -14,6 +14,7 @@ from .passage import Sentence, slug
 
 _NUMERIC_ROW = re.compile(r"^(?P<label>[A-Za-z][A-Za-z ]*?)\s+(?P<values>\d+(?:\s+\d+)+)$")
 _DATE = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+_YEAR_SPAN = re.compile(r"^[A-Z][a-z]+ ((?:19|20)\d\d) [–-] [A-Z][a-z]+ ((?:19|20)\d\d)$")
 
 
 def _spelled_date(cell: str) -> str:
@@ -22,6 +23,14 @@ def _spelled_date(cell: str) -> str:
         day = datetime(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         return f"{cell} ({day.day} {day:%B %Y})"
     return cell
+
+
+def _short_years(heading: str) -> str:
+    """'April 2009 – March 2010' -> 'April 2009 – March 2010 (2009–10)', the way people write a
+    financial or evaluation year, so "inadequate in 2009-10" finds its column."""
+    if (m := _YEAR_SPAN.match(heading)) and int(m.group(2)) == int(m.group(1)) + 1:
+        return f"{heading} ({m.group(1)}–{m.group(2)[2:]})"
+    return heading
 
 
 class TableReader:
@@ -60,7 +69,7 @@ class TableReader:
         if k >= len(self.blocks) or not self._numeric(k) or not header_blocks:
             self.b.add(f"{self.doc}/{slug_name(caption)}", "table", [caption_block], label=self._name(caption))
             return j
-        headers = _merge_headers([self.b.clean(h) for h in header_blocks])
+        headers = [_short_years(h) for h in _merge_headers([self.b.clean(h) for h in header_blocks])]
         self.b.add(f"{self.doc}/{slug_name(caption)}", "table", [caption_block, *header_blocks],
                    label=self._name(caption), text=f"{caption} · columns: " + " | ".join(headers))
         while k < len(self.blocks) and (m := self._numeric(k)):

@@ -189,6 +189,29 @@ def test_figures_differ_against_a_table_row_stated_in_other_words(run):
     assert run("Four children died because of a house fire or arson.")["verdict"] == "paraphrase"
 
 
+def test_unstated_compares_values_not_spellings():
+    from index.check import claim_figures, unstated
+    figures = claim_figures("Just over a third of 602 children, seventy-seven girls, one boy")
+    assert [f.text for f in figures] == ["a third", "602", "seventy-seven"]     # a lone "one" is a word
+    assert unstated(figures, "210 (35%) of the 602 children; 77 girls") == []
+    assert [f.text for f in unstated(figures, "210 (40%) of the 602 children")] == ["a third", "seventy-seven"]
+
+
+@pytest.mark.slow
+def test_a_paraphrase_that_adds_a_figure_is_not_found(run):
+    claim = "a mother suffocated her baby the day before a mental health appointment that had been arranged quickly."
+    assert run(claim[0].upper() + claim[1:])["verdict"] == "paraphrase"
+    out = run("In 12 cases " + claim)           # the same passage, which never says 12
+    assert out["verdict"] == "not-found" and "“12”" in out["explanation"]
+    assert out["matches"][0]["paragraph"] == "27"
+
+
+@pytest.mark.slow
+def test_a_claim_finds_the_passage_that_states_its_figures(run):
+    out = run("Just over a third of the children in reviews evaluated between 2007 and 2011 were babies under one.")
+    assert out["verdict"] == "paraphrase" and out["matches"][0]["paragraph"] == "4"     # "210 (35%)"
+
+
 @pytest.mark.slow
 def test_not_found_for_something_the_report_never_says(run, searcher):
     from index.check import format_check

@@ -64,8 +64,8 @@ def test_section_paths(by_id):
 
 def test_table_1(by_id):
     rows = {label: by_id[f"{DOC}/table-1/{label}"] for label in ("outstanding", "good", "adequate", "inadequate", "total")}
-    assert "Good · April 2007 – March 2008: 13; April 2008 – March 2009: 37; April 2009 – March 2010: 63; " \
-           "April 2010 – March 2011: 66; Total: 179" in rows["good"].text
+    assert "Good · April 2007 – March 2008 (2007–08): 13; April 2008 – March 2009 (2008–09): 37; " \
+           "April 2009 – March 2010 (2009–10): 63; April 2010 – March 2011 (2010–11): 66; Total: 179" in rows["good"].text
     assert rows["total"].text.endswith("Total: 482")
     for p in rows.values():
         numbers = re.findall(r"\d+", REPORT.read_text(encoding="utf-8")[p.start_char:p.end_char])

@@ -108,6 +108,12 @@ def test_whole_table_question_lists_the_matching_rows(searcher):
 
 
 @pytest.mark.slow
+def test_an_evaluation_year_written_short_finds_its_column(searcher):
+    top = searcher.search("how many reviews were rated good in 2010-11")["results"][0]
+    assert top["passage_id"].endswith("table-1/good") and "(2010–11): 66" in top["text"]
+
+
+@pytest.mark.slow
 def test_filters_restrict_results(searcher):
     out = searcher.search("risk to the baby", k=10, part="young-people")
     assert out["results"] and all(r["section"][0] == "Young people aged 14 years or older" for r in out["results"])
