@@ -339,9 +339,9 @@ class Report:
         glossary = f'<details class="glossary"><summary>Terms in your question</summary><ul>{notes}</ul></details>' \
             if notes else ""
         if not answer["found"]:
-            why = f' <span class="none-reason">{esc(answer["reason"])}</span>' if answer.get("reason") else ""
+            why = f'<p class="none-reason">{esc(answer["reason"])}</p>' if answer.get("reason") else ""
             return ('<section class="answer answer-none" aria-label="Answer"><p class="answer-label">No answer found'
-                    f'</p><p class="none-text">The report does not appear to answer this.{why}</p><p class="hint">The '
+                    f'</p><p class="none-text">The report does not appear to answer this.</p>{why}<p class="hint">The '
                     'passages below are the nearest ones in the report; read them as leads, not as an answer. '
                     'Try other words, or browse the report in the Read tab.</p>' + glossary + "</section>")
         top = next((r for r in out["results"] if r["passage_id"] == answer["passage_id"]), None)

@@ -104,6 +104,11 @@ def test_unanswerable_question_says_so(page):
     assert page.locator("#results .card-nearest").count() >= 1
 
 
+def test_a_question_the_right_passage_cannot_answer_says_why(page):
+    ask(page, "What does a serious case review typically cost?")
+    assert page.locator(".none-reason").inner_text() == "The closest passage does not give an amount of money."
+
+
 def test_check_a_damaged_quote_finds_para_40(page):
     page.locator("#tab-check-button").click()
     box = page.locator("#check-text textarea")
