@@ -31,7 +31,7 @@ _AREA_HEADING = re.compile(r"\b(?:board|authority|authorities|council|area|regio
 @dataclass(frozen=True)
 class AnswerType:
     name: str
-    wants: str                 # shown to users: "None of the closest passages gives {wants}."
+    wants: str                 # shown to users: "The closest passage does not give {wants}."
     asks: re.Pattern           # on the question
     gives: re.Pattern | None   # on a passage's text; None: see `gives`
 
