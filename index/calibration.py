@@ -162,15 +162,16 @@ def features(searcher, scores: dict[str, np.ndarray], order: list[int], alignmen
 def reason(f: Features, t: Thresholds = THRESHOLDS, claim: bool = False) -> str:
     """One line for users on why the report does not appear to answer (or say) this."""
     if f.unknown:
-        return f"The report never mentions {_join(f.unknown)}."
+        return f"The report never mentions {join_words(f.unknown)}."
     if f.not_given:
-        return f"The closest passage does not give {_join(f.not_given, 'or')}."
+        return f"The closest passage does not give {join_words(f.not_given, 'or')}."
     if f.dense < (t.says_min if claim else t.dense_min):
         return "No sentence in the report is close in meaning to this."
     return "The passages closest in meaning do not share this text's key words."
 
 
-def _join(items, word: str = "and") -> str:
+def join_words(items, word: str = "and") -> str:
+    """"a", "a and b", "a, b and c" (or another final word)."""
     items = [str(x) for x in items]
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
-from .calibration import THRESHOLDS, decide, features, reason
+from .calibration import THRESHOLDS, decide, features, join_words, reason
 from .search import check_query
 from .store import IndexLoadError
 from .units import NOT_RETRIEVED
@@ -119,7 +119,8 @@ def check(searcher, text: str) -> dict:
             return ctx.figures_in_passage(top, figs)
         missing = unstated(figures, _around(searcher, top))
         if missing:   # a paraphrase says what its source says; it does not add figures
-            return ctx.not_found(top, f"The closest passage does not state {_and(m.text for m in missing)}.")
+            stated = join_words((f"“{m.text}”" for m in missing), "or")
+            return ctx.not_found(top, f"The closest passage does not state {stated}.")
         return ctx.paraphrase(top)
     return ctx.not_found(top, reason(facts, claim=True))
 
@@ -159,10 +160,6 @@ def _around(searcher, i: int) -> str:
     doc = searcher.passages[i].document
     return " ".join(p.text for p in searcher.passages[max(0, i - 1):i + 2] if p.document == doc)
 
-
-def _and(items) -> str:
-    items = [f"“{x}”" for x in items]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 class _Context:

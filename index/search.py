@@ -9,9 +9,9 @@ import numpy as np
 
 from ingest.passage import Passage, citation
 from . import store
+from .answer_types import area_names
 from .dense import all_scores, build_faiss
 from .fuse import fusion, scale_by_max
-from .answer_types import area_names
 from .glossary import load_glossary
 from .lexical import BM25Index
 from .models import encode_queries, load_model

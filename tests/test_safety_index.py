@@ -164,20 +164,21 @@ def drop_passage(index_dir: Path, which: str) -> None:
     rehash(index_dir, lambda m: m["counts"].update(passages=m["counts"]["passages"] - 1))
 
 
-def edit_passages(index_dir: Path, change) -> None:
-    path = gen_dir(index_dir) / "passages.jsonl"
+def edit_rows(index_dir: Path, name: str, change) -> None:
+    """Change the rows of one JSONL file of the live generation, then re-sign the manifest."""
+    path = gen_dir(index_dir) / name
     rows = read_jsonl(path)
     change(rows)
     write_jsonl(path, rows)
     rehash(index_dir)
+
+
+def edit_passages(index_dir: Path, change) -> None:
+    edit_rows(index_dir, "passages.jsonl", change)
 
 
 def edit_units(index_dir: Path, change) -> None:
-    path = gen_dir(index_dir) / "units.jsonl"
-    rows = read_jsonl(path)
-    change(rows)
-    write_jsonl(path, rows)
-    rehash(index_dir)
+    edit_rows(index_dir, "units.jsonl", change)
 
 
 def drop_document(index_dir: Path) -> None:
