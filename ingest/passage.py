@@ -65,6 +65,9 @@ class Passage:
     footnotes: list[str] = field(default_factory=list)   # ids of footnotes this passage cites
     cited_by: list[str] = field(default_factory=list)    # for a footnote: the passages citing it
     cells: list[list[str]] = field(default_factory=list)  # for a table row: [column heading, value] pairs
+    page: int | None = None              # 1-based physical page where it starts (paged documents only)
+    pages: list[int] = field(default_factory=list)       # every physical page it spans
+    page_label: str | None = None        # the printed page number of `page` ("iv", "12")
 
     def to_dict(self) -> dict:
         return asdict(self)
