@@ -8,41 +8,36 @@ Works with no network: no share link, no analytics, no fonts or scripts from els
 
 API (gradio_client): `/search` (query, k=10, part="all", kind="all") and `/check` (text) return
 the same JSON as `askreport search --json` / `askreport check --json`. A query longer than
-index.search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused. At most
+search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused. At most
 $ASKREPORT_QUEUE_MAX requests (default 256) wait in the queue; beyond that a request gets "queue full".
 
 Thin by design: handlers call the Searcher / check code the CLI uses; all HTML comes from
-index/render_html.py; the page's CSS and its one small script are in app_assets/.
+present/html.py; the page's CSS and its one small script are in present/assets/.
 """
 from __future__ import annotations
 
+import config  # noqa: F401,I001  (first: sets the offline environment before gradio loads)
+
+import argparse
+import atexit
+import hashlib
+import itertools
+import logging
 import os
+import shutil
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
 
-for _key, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-                     "TRANSFORMERS_OFFLINE": "1"}.items():
-    os.environ[_key] = _value
+import gradio as gr
 
-import argparse  # noqa: E402
-import atexit  # noqa: E402
-import hashlib  # noqa: E402
-import itertools  # noqa: E402
-import logging  # noqa: E402
-import shutil  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from functools import partial  # noqa: E402
-from pathlib import Path  # noqa: E402
+from ingest.passage import slug
+from present import html
+from search import MAX_QUERY_CHARS, QueryError, Searcher, open_or_build
 
-import gradio as gr  # noqa: E402
-
-import cli  # noqa: E402
-from index import render_html as html  # noqa: E402
-from index.search import MAX_QUERY_CHARS, QueryError, Searcher  # noqa: E402
-from ingest.passage import slug  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent
-ASSETS = ROOT / "app_assets"
+ASSETS = config.ROOT / "present" / "assets"
 log = logging.getLogger("askreport.app")
 
 PART_CHOICES = [("Everything", "all"), ("Babies under one", "babies"), ("Young people 14+", "young-people"),
@@ -107,12 +102,12 @@ class App:
     def search(self, query: str, k: int = 10, part: str | None = "all", kind: str | list | None = "all"):
         text, note = cut(query)
         out = self.searcher.search(text, k=max(1, min(int(k), 50)), kinds=kinds_of(kind), part=part_of(part))
-        return out, note
+        return out.to_json(), note
 
     def check_fn(self):
         if self._check is None:
             try:
-                from index.check import check
+                from check.checker import check
                 self._check = check
             except ImportError:
                 return None
@@ -122,8 +117,8 @@ class App:
         text, note = cut(text)
         fn = self.check_fn()
         if fn is not None:
-            return fn(self.searcher, text), note
-        out = self.searcher.search(text, k=3)   # quote checking not installed: show the closest passages
+            return fn(self.searcher, text).to_json(), note
+        out = self.searcher.search(text, k=3).to_json()   # quote checking not installed: the closest passages
         fallback = "Quote checking is not available in this version; these are the closest passages."
         return ({"query": out["query"], "verdict": None, "similarity": None, "matches": out["results"]},
                 " ".join(x for x in (note, fallback) if x))
@@ -306,7 +301,7 @@ def theme() -> gr.themes.Base:
 def load_app(index_dir: Path) -> App:
     started = time.perf_counter()
     print(f"askreport: loading the model and the index from {index_dir} …", file=sys.stderr, flush=True)
-    searcher = cli.open_searcher(argparse.Namespace(index_dir=str(index_dir), corpus=None))
+    searcher = open_or_build(config.corpus_dir(), index_dir)
     app = App(searcher)
     app.searcher.search("warm up the model")       # the first query pays for lazy initialisation
     print(f"askreport: ready in {time.perf_counter() - started:.1f}s "
@@ -329,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="askreport: %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    from index.errors import user_errors
+    from search.errors import user_errors
     try:
-        app = load_app(cli.index_dir(argparse.Namespace(index_dir=args.index_dir)))
+        app = load_app(config.index_dir(args.index_dir))
     except user_errors() as e:
         print(f"askreport: {e}", file=sys.stderr)
         return 1

@@ -3,23 +3,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
-ROOT = Path(__file__).resolve().parent
+import config
 
 
 def corpus_dir(args) -> Path:
-    return Path(args.corpus or os.environ.get("ASKREPORT_CORPUS") or ROOT / "corpus")
+    return config.corpus_dir(args.corpus)
 
 
 def index_dir(args) -> Path:
-    return Path(args.index_dir or os.environ.get("ASKREPORT_INDEX_DIR") or ROOT / "data" / "index")
+    return config.index_dir(args.index_dir)
 
 
 class CLIError(Exception):
@@ -43,13 +38,8 @@ def cmd_ingest(args) -> None:
 
 
 def open_searcher(args):
-    from index import store
-    from index.search import Searcher
-    if not store.exists(index_dir(args)):
-        print("askreport: no index yet; building it first", file=sys.stderr)
-        args.model, args.index_type, args.skip_invalid, args.quiet = "fast", "flat-ip", False, False
-        cmd_ingest(args)
-    return Searcher.open(index_dir(args))
+    from search import open_or_build
+    return open_or_build(corpus_dir(args), index_dir(args))
 
 
 def read_batch(path: str) -> list[dict]:
@@ -73,17 +63,17 @@ def read_batch(path: str) -> list[dict]:
 
 def run_batch(items: list[dict], answer) -> None:
     """One JSON line per input line, in order; a bad query gets an error line, the rest go on."""
-    from index.search import QueryError
+    from search import QueryError
     for item in items:
         try:
-            out = {"id": item.get("id"), **answer(item["query"])}
+            out = {"id": item.get("id"), **answer(item["query"]).to_json()}
         except QueryError as e:
             out = {"id": item.get("id"), "query": item.get("query"), "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
 
 
 def cmd_search(args) -> None:
-    from index.search import QueryError, check_query
+    from search import QueryError, check_query
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
@@ -96,12 +86,11 @@ def cmd_search(args) -> None:
     except QueryError as e:
         raise CLIError(str(e), 2) from None
     out = open_searcher(args).search(args.query, k=args.k)
-    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else format_search(out))
-
-
-def format_search(out: dict) -> str:
-    from index.render_text import search_text
-    return search_text(out)
+    if args.json:
+        print(json.dumps(out.to_json(), ensure_ascii=False, indent=1))
+    else:
+        from present.text import search_text
+        print(search_text(out))
 
 
 def cmd_passages(args) -> None:
@@ -139,13 +128,12 @@ def cmd_show(args) -> None:
 
 
 def cmd_eval(args) -> None:
-    from index.evaluate import run_eval
-    run_eval(open_searcher(args), Path(args.file), k=args.k, results_path=args.results,
-             report=corpus_dir(args) / "ages-of-concern.txt")
+    from evaluation.evaluate import run_eval
+    run_eval(open_searcher(args), Path(args.file), k=args.k, results_path=args.results)
 
 
 def cmd_check(args) -> None:
-    from index.check import check, format_check
+    from check.checker import check
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
@@ -154,11 +142,15 @@ def cmd_check(args) -> None:
     if args.text is None:
         raise CLIError("give TEXT or --batch FILE", 2)
     out = check(open_searcher(args), args.text)
-    print(json.dumps(out, ensure_ascii=False, indent=1) if args.json else format_check(out))
+    if args.json:
+        print(json.dumps(out.to_json(), ensure_ascii=False, indent=1))
+    else:
+        from present.text import check_text
+        print(check_text(out))
 
 
 def cmd_bench(args) -> None:
-    from index.bench import run_bench
+    from evaluation.bench import run_bench
     run_bench(corpus_dir(args), index_dir(args), Path(args.queries))
 
 
@@ -206,14 +198,14 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="ingest time, load time, query latency")
-    p.add_argument("--queries", default=str(ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+    p.add_argument("--queries", default=str(config.ROOT.parent / "shared" / "eval" / "dev.jsonl"))
     p.set_defaults(func=cmd_bench)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    from index.errors import user_errors
+    from search.errors import user_errors
     try:
         args.func(args)
     except CLIError as e:

@@ -80,7 +80,7 @@ def build(corpus_dir: Path, index_dir: Path, preset: str = "fast", index_type: s
         }
         try:
             gen = store.write_index(index_dir, manifest, [d.document for d in report.documents], passages,
-                                    [u.to_dict() for u in units], vectors)
+                                    [u.to_dict() for u in units], vectors, {d.document.id: d.text for d in report.documents})
         except OSError as e:
             if not store.disk_full(e):
                 raise

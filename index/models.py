@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-# Set before sentence-transformers / huggingface_hub are imported: they read these once.
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+import config  # noqa: F401  (sets the offline environment before sentence-transformers is imported)
 
 CHUNK = 1 << 20
 PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt"}
@@ -98,7 +96,7 @@ def get_preset(name: str) -> Preset:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("ASKREPORT_CACHE") or Path.home() / ".cache" / "askreport") / "models"
+    return config.cache_dir() / "models"
 
 
 def part_paths(split: SplitZip, extra: str) -> list[Path]:

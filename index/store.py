@@ -7,6 +7,7 @@
                       /passages.jsonl  one passage per line
                       /units.jsonl     what was embedded (passage, window, sentence) and where
                       /vectors.npy     float32 [units, dimension], L2-normalised
+                      /texts.jsonl     {"id", "text"}: each document's text as ingested; every offset points here
       .lock                         held by the one ingest allowed at a time
 
 A generation is written in full, fsynced, then CURRENT is replaced with os.replace: a reader
@@ -30,8 +31,8 @@ import numpy as np
 
 from ingest.passage import Document, Passage
 
-FORMAT_VERSION = 1
-DATA_FILES = ("documents.json", "passages.jsonl", "units.jsonl", "vectors.npy")
+FORMAT_VERSION = 2
+DATA_FILES = ("documents.json", "passages.jsonl", "units.jsonl", "vectors.npy", "texts.jsonl")
 UNIT_KEYS = ("passage", "kind", "start_char", "end_char", "text")
 
 
@@ -51,6 +52,7 @@ class LoadedIndex:
     passages: list[Passage]
     units: list[dict]
     vectors: np.ndarray
+    texts: dict[str, str]          # document id -> its text as ingested (what every offset points into)
 
 
 def sha256_file(path: Path) -> str:
@@ -91,7 +93,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_index(index_dir: Path, manifest: dict, documents: list[Document], passages: list[Passage],
-                units: list[dict], vectors: np.ndarray) -> str:
+                units: list[dict], vectors: np.ndarray, texts: dict[str, str]) -> str:
     """Write a new generation and commit it. Returns its id. Call under ingest_lock."""
     gens = index_dir / "generations"
     gens.mkdir(parents=True, exist_ok=True)
@@ -105,6 +107,8 @@ def write_index(index_dir: Path, manifest: dict, documents: list[Document], pass
                                                      for p in passages).encode("utf-8"))
         _write_bytes(tmp / "units.jsonl", "".join(json.dumps(u, ensure_ascii=False) + "\n"
                                                   for u in units).encode("utf-8"))
+        _write_bytes(tmp / "texts.jsonl", "".join(json.dumps({"id": k, "text": v}, ensure_ascii=False) + "\n"
+                                                  for k, v in texts.items()).encode("utf-8"))
         with open(tmp / "vectors.npy", "wb") as f:
             np.save(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
             f.flush()
@@ -186,10 +190,13 @@ def load_index(index_dir: Path) -> LoadedIndex:
         passages = [Passage.from_dict(json.loads(line)) for line in _lines(gen / "passages.jsonl")]
         units = [json.loads(line) for line in _lines(gen / "units.jsonl")]
         vectors = np.load(gen / "vectors.npy", allow_pickle=False)
+        texts = {t["id"]: t["text"] for t in map(json.loads, _lines(gen / "texts.jsonl"))}
         _check_consistent(manifest, documents, passages, units, vectors, fix)
+        if not {p.document for p in passages} <= texts.keys():
+            raise IndexLoadError(f"the text of a document is missing from the index; {fix}")
     except (ValueError, TypeError, KeyError, OSError, EOFError) as e:
         raise IndexLoadError(f"index files cannot be read ({e.__class__.__name__}); {fix}") from None
-    return LoadedIndex(gen, manifest, {d.id: d for d in documents}, passages, units, vectors)
+    return LoadedIndex(gen, manifest, {d.id: d for d in documents}, passages, units, vectors, texts)
 
 
 def _lines(path: Path) -> list[str]:

@@ -79,12 +79,18 @@ class Passage:
         return cls(**data)
 
 
-def citation(passage: Passage, document: Document) -> str:
-    """'Ofsted (2011) Ages of concern, para 40' — the report's own numbering where it has one."""
+def place(passage: Passage, short: bool = False) -> str:
+    """How a citation names a passage's place: its label ("para 40", "Table 1 · Good", "footnote 3"),
+    or for unnumbered text its section path (short: the innermost heading) and the numbered paragraph
+    it follows ("Practice implications (after para 17)")."""
     if passage.label:
-        where = passage.label
-    else:
-        where = " › ".join(passage.section) or "front matter"
-        if passage.after_paragraph:
-            where += f" (after para {passage.after_paragraph})"
-    return f"{document.author_year}, {where}"
+        return passage.label
+    where = (passage.section[-1] if short else " › ".join(passage.section)) if passage.section else "front matter"
+    return where + (f" (after para {passage.after_paragraph})" if passage.after_paragraph else "")
+
+
+def citation(passage: Passage, document: Document) -> str:
+    """'Ofsted (2011) Ages of concern, para 40'; with the printed page where the document has pages:
+    'Ofsted (2025) Inspection of Dorset …, para 14, p. 4'."""
+    page = f", p. {passage.page_label}" if passage.page_label else ""
+    return f"{document.author_year}, {place(passage)}{page}"

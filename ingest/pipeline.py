@@ -19,6 +19,7 @@ class IngestedDocument:
     encoding: str
     characters: int
     passages: list[Passage]
+    text: str                  # the text every passage offset points into (stored with the index)
 
 
 @dataclass
@@ -49,5 +50,5 @@ def ingest_corpus(corpus_dir: Path) -> IngestReport:
             report.skipped.append((document.id, f"{document.file}: no text found"))
             continue
         digest = hashlib.sha256(text.encode(encoding)).hexdigest()
-        report.documents.append(IngestedDocument(document, digest, encoding, len(text), passages))
+        report.documents.append(IngestedDocument(document, digest, encoding, len(text), passages, text))
     return report

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+import config
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -44,13 +42,12 @@ def real_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_searcher(real_index):
-    from index.search import Searcher
+    from search.searcher import Searcher
     return Searcher.open(real_index)
 
 
 # -- one app subprocess for the session (tests/test_app.py, tests/test_browser.py) -------------------
-APP_ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
-           "TRANSFORMERS_OFFLINE": "1"}
+APP_ENV = config.OFFLINE
 
 
 def free_port() -> int:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from index.align import align, compare_figures, extract_numbers, find_verbatim, normalise_with_map
+from check.align import align, compare_figures, extract_numbers, find_verbatim, normalise_with_map
 
 REPORT = (Path(__file__).resolve().parents[1] / "corpus" / "ages-of-concern.txt").read_text(encoding="utf-8")
 

@@ -2,8 +2,8 @@
 gives one, and how that makes search and check say "the report does not answer this"."""
 import pytest
 
-from index.answer_types import TYPES, area_names, asked, gives, not_given
-from index.calibration import THRESHOLDS, Features, decide, reason
+from search.answer_types import TYPES, area_names, asked, gives, not_given
+from search.decision import THRESHOLDS, Features, decide, reason
 
 BY_NAME = {t.name: t for t in TYPES}
 

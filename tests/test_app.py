@@ -32,7 +32,7 @@ def fake_result(**over) -> dict:
 
 
 def test_render_escapes_everything():
-    from index import render_html
+    from present import html as render_html
     from ingest.passage import Document, Passage
     doc = Document("doc", "T <i>", "R", "Pub", 2011, "x.txt", "OGL")
     p = Passage("doc/p1", "doc", "paragraph", "1", ["Part <b>", "Sub"], fake_result()["text"], 0, 10, "x", "para 1")
@@ -53,7 +53,7 @@ def test_render_escapes_everything():
 
 
 def test_render_marks_bullets_and_paragraph_numbers():
-    from index.render_html import quote_text, text_html
+    from present.html import quote_text, text_html
     text = "17. Practitioners should:\n· ensure a timely assessment\n· take early action"
     html_text = text_html(text, [(text.index("take"), len(text))])
     assert html_text.startswith('<p><span class="pnum">17.</span>')
@@ -64,7 +64,7 @@ def test_render_marks_bullets_and_paragraph_numbers():
 
 
 def test_table_rows_parse_into_cells():
-    from index.render_html import row_cells, table_columns
+    from present.html import row_cells, table_columns
     from ingest.passage import Passage
 
     def passage(text):
@@ -81,7 +81,7 @@ def test_table_rows_parse_into_cells():
 
 
 def test_exports():
-    from index.render_html import results_csv, results_markdown
+    from present.html import results_csv, results_markdown
     out = {"query": "q", "model": {"preset": "fast", "model_id": "m"},
            "answer": {"found": False, "confidence": 0.1, "text": None, "passage_id": None, "citation": None},
            "glossary": [], "results": [fake_result()]}
@@ -94,7 +94,7 @@ def test_exports():
 
 def test_query_is_cut_not_refused():
     import app
-    from index.search import MAX_QUERY_CHARS
+    from search.searcher import MAX_QUERY_CHARS
     text, note = app.cut("x" * 3000)
     assert len(text) == MAX_QUERY_CHARS and note
     text, note = app.cut("word " * 1000)
@@ -135,7 +135,7 @@ def test_startup_prints_address(app_server, app_url):
 @pytest.mark.slow
 def test_api_search_options_and_limits(client):
     from gradio_client.exceptions import AppError
-    from index.search import MAX_QUERY_CHARS
+    from search.searcher import MAX_QUERY_CHARS
     out = client.predict("checking the weight of babies", k=3, part="babies", kind="practice", api_name="/search")
     assert 0 < len(out["results"]) <= 3
     assert all(r["kind"] == "practice-implications" for r in out["results"])

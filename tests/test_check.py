@@ -1,11 +1,11 @@
 """`askreport check` on the real text of Ofsted's "Ages of concern" with the real model, and the one
-calibrated found / not-found decision it shares with search (index.calibration)."""
+calibrated found / not-found decision it shares with search (search.decision)."""
 import json
 from pathlib import Path
 
 import pytest
 
-from index.calibration import THRESHOLDS, Features, Thresholds, decide, lexical_support
+from search.decision import THRESHOLDS, Features, Thresholds, decide, lexical_support
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = (ROOT / "corpus" / "ages-of-concern.txt").read_text(encoding="utf-8")
@@ -66,7 +66,7 @@ def searcher(real_searcher):
 
 @pytest.fixture(scope="session")
 def run(searcher):
-    from index.check import check
+    from check.checker import check
     cache = {}
 
     def go(text):
@@ -144,7 +144,7 @@ def test_near_verbatim_with_an_elision(run):
 
 @pytest.mark.slow
 def test_paraphrase_of_a_real_sentence_points_at_its_passage_and_sentence(run, searcher):
-    from index.check import format_check
+    from check.checker import format_check
     text = "Two teenage girls who were sexually exploited had been in care and were known to many agencies for years."
     out = run(text)
     assert out["verdict"] == "paraphrase"
@@ -190,7 +190,7 @@ def test_figures_differ_against_a_table_row_stated_in_other_words(run):
 
 
 def test_unstated_compares_values_not_spellings():
-    from index.check import claim_figures, unstated
+    from check.checker import claim_figures, unstated
     figures = claim_figures("Just over a third of 602 children, seventy-seven girls, one boy")
     assert [f.text for f in figures] == ["a third", "602", "seventy-seven"]     # a lone "one" is a word
     assert unstated(figures, "210 (35%) of the 602 children; 77 girls") == []
@@ -214,7 +214,7 @@ def test_a_claim_finds_the_passage_that_states_its_figures(run):
 
 @pytest.mark.slow
 def test_not_found_for_something_the_report_never_says(run, searcher):
-    from index.check import format_check
+    from check.checker import format_check
     text = "Ofsted recommends that every school employs a full-time social worker for teenagers."
     out = run(text)
     assert out["verdict"] == "not-found"
@@ -240,7 +240,7 @@ def test_json_shape_is_search_results_plus_differences(run, searcher):
 
 @pytest.mark.slow
 def test_every_verdict_prints_for_the_terminal(run):
-    from index.check import format_check
+    from check.checker import format_check
     for text in ["Nine children", "the importance of not closing cases too quikly",
                  "Ofsted recommends that every school employs a full-time social worker for teenagers."]:
         shown = format_check(run(text))
@@ -250,7 +250,7 @@ def test_every_verdict_prints_for_the_terminal(run):
 
 @pytest.mark.slow
 def test_an_empty_text_is_refused(searcher):
-    from index.check import check
-    from index.search import QueryError
+    from check.checker import check
+    from search.searcher import QueryError
     with pytest.raises(QueryError):
         check(searcher, "   ")

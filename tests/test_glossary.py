@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.glossary import DEFAULT_PATH, Entry, GlossaryError, load_glossary
+from search.glossary import DEFAULT_PATH, Entry, GlossaryError, load_glossary
 
 REPORT = Path(__file__).resolve().parents[1] / "corpus" / "ages-of-concern.txt"
 

@@ -82,12 +82,12 @@ def app_obj(real_searcher):
 @pytest.fixture
 def encodes(monkeypatch):
     """Every query the model is asked to encode."""
-    import index.search
-    from index.search import Searcher
+    import search.searcher
+    from search.searcher import Searcher
     calls = []
-    real_encode, real_queries = Searcher.encode, index.search.encode_queries
+    real_encode, real_queries = Searcher.encode, search.searcher.encode_queries
     monkeypatch.setattr(Searcher, "encode", lambda self, q: calls.append(q) or real_encode(self, q))
-    monkeypatch.setattr(index.search, "encode_queries", lambda model, texts: calls.append(texts) or
+    monkeypatch.setattr(search.searcher, "encode_queries", lambda model, texts: calls.append(texts) or
                         real_queries(model, texts))
     return calls
 
@@ -109,7 +109,7 @@ def test_empty_query_is_friendly_and_calls_no_model(app_obj, encodes):
 
 @pytest.mark.slow
 def test_very_long_query_in_the_ui_is_cut_and_answered(app_obj):
-    from index.search import MAX_QUERY_CHARS
+    from search.searcher import MAX_QUERY_CHARS
     text = ("fathers and male partners " * 4000)[:100_000]
     page, out = app_obj.ui_search(text, "all", "all")
     assert out is not None and out["results"], page[:300]
@@ -130,7 +130,7 @@ def test_lone_surrogate_and_nul_in_the_ui_are_answered(app_obj):
 
 @pytest.mark.slow
 def test_ui_errors_show_no_traceback_or_path(app_obj, monkeypatch):
-    from index.search import Searcher
+    from search.searcher import Searcher
 
     def broken(*args, **kwargs):
         raise RuntimeError(f"boom in {ROOT}/index/search.py line 1")
@@ -156,7 +156,7 @@ def test_empty_query_through_the_api_is_a_clear_error(client, app_url):
 
 @pytest.mark.slow
 def test_megabyte_query_through_the_api_is_cut_and_the_server_stays_up(client):
-    from index.search import MAX_QUERY_CHARS
+    from search.searcher import MAX_QUERY_CHARS
     huge = ("fathers " * (1 << 17))[:1 << 20]                       # 1 MB
     out = client.predict(huge, api_name="/search")
     assert MAX_QUERY_CHARS - 10 < len(out["query"]) <= MAX_QUERY_CHARS and out["results"]

@@ -109,8 +109,8 @@ def test_damaged_index_file_is_refused_with_the_fix(idx, name, damage, rehashed)
 
 
 def test_cli_refuses_a_damaged_index_at_start_in_one_line(idx, capsys, monkeypatch):
-    import index.search
-    monkeypatch.setattr(index.search, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    import search.searcher
+    monkeypatch.setattr(search.searcher, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
     path = index_file(idx, "vectors.npy")
     path.write_bytes(path.read_bytes()[:100])
     assert cli.main(["--index-dir", str(idx), "search", "babies"]) == 1
@@ -212,18 +212,18 @@ def test_inconsistent_index_is_refused_before_the_first_query(idx, how):
 
 
 def test_searcher_refuses_an_inconsistent_index_before_loading_the_model(idx, monkeypatch):
-    import index.search
-    monkeypatch.setattr(index.search, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    import search.searcher
+    monkeypatch.setattr(search.searcher, "load_model", lambda *a, **k: pytest.fail("the model was loaded"))
     drop_last_vector(idx, fix_counts=True)
     with pytest.raises(store.IndexLoadError, match="counts disagree"):
-        index.search.Searcher.open(idx)
+        search.searcher.Searcher.open(idx)
 
 
 # == 15. another model, dimension or normalisation ============================================
 def open_with(monkeypatch, index_dir: Path, embedder: FakeEmbedder):
-    import index.search
-    monkeypatch.setattr(index.search, "load_model", embedder.load_model)
-    return index.search.Searcher.open(index_dir)
+    import search.searcher
+    monkeypatch.setattr(search.searcher, "load_model", embedder.load_model)
+    return search.searcher.Searcher.open(index_dir)
 
 
 def test_same_fake_model_opens(idx, monkeypatch):
@@ -273,9 +273,9 @@ def test_vectors_that_are_not_unit_length_are_refused(idx):
 @pytest.mark.slow
 def test_index_from_a_fake_model_is_refused_by_the_installed_model(idx):
     """With the real all-MiniLM-L6-v2: its fingerprint is not the fake one that built the index."""
-    import index.search
+    import search.searcher
     with pytest.raises(store.IndexLoadError) as e:
-        index.search.Searcher.open(idx)
+        search.searcher.Searcher.open(idx)
     installed = models.model_fingerprint(models.get_preset("fast").locate())
     assert FAKE_FINGERPRINT[:12] in str(e.value) and installed[:12] in str(e.value) and FIX in str(e.value)
 

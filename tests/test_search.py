@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from index.fuse import convex, fusion, rrf, scale_by_max
+from search.fuse import convex, fusion, rrf, scale_by_max
 from index.units import build_units
 from ingest.passage import Passage, Sentence
 from tests.conftest import REPORT
@@ -94,7 +94,7 @@ def test_json_contract_and_spans(searcher):
 
 @pytest.mark.slow
 def test_save_load_round_trip_gives_identical_results(searcher):
-    from index.search import Searcher
+    from search.searcher import Searcher
     again = Searcher.open(searcher.index.path.parent.parent)
     for q in ("fathers marginalised", "Table 4 suicide", "pre-birth assessment delayed"):
         assert again.search(q) == searcher.search(q)
@@ -122,7 +122,7 @@ def test_filters_restrict_results(searcher):
 
 
 def test_empty_and_overlong_queries_are_refused():
-    from index.search import MAX_QUERY_CHARS, QueryError, check_query
+    from search.searcher import MAX_QUERY_CHARS, QueryError, check_query
     with pytest.raises(QueryError):
         check_query("   ")
     with pytest.raises(QueryError):

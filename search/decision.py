@@ -13,7 +13,7 @@ Features (computed by `features` from the scores search already has; nothing per
              None): a typed-from-memory quotation is found whatever the other two say.
   unknown    proper names and numbers in the query that no document contains ("Wales", "2012"):
              a report that never mentions them cannot answer a question about them.
-  not_given  the kinds of fact the question asks for (index.answer_types: an amount of money, a
+  not_given  the kinds of fact the question asks for (search.answer_types: an amount of money, a
              length of time, a sentence, an age, a date, a place, a grade, a number) that the top
              passage does not contain. "What prison sentence was the father given?" lands on the
              right case, close in meaning and in words, and that passage names no sentence.
@@ -51,12 +51,12 @@ independently of these rules and not used to choose anything, show what dev does
   eval/checks.jsonl (67 checks): grouped verdict accuracy 55/67 = 0.82; invented claims flagged only
     7/16. Invented details attached to a real case ("the boy who died in the fire had been on a plan
     for two years") read as paraphrases to a sentence-similarity model; a claim that adds a figure
-    its passage does not state is caught in index/check.py, the rest needs reading comprehension.
+    its passage does not state is caught in check/checker.py, the rest needs reading comprehension.
 What no feature here catches: a question whose top passage has a fact of the kind asked for, about
 something else ("how many weeks was the baby in the neo-natal unit?" on a paragraph that says "a
 few months after discharge"), and open questions the report does not address ("why did the mother
 hide her medication?").
-Re-measure after a ranking change: python -m index.calibration DEV.jsonl CHECK.jsonl
+Re-measure after a ranking change: python -m evaluation.calibrate DEV.jsonl CHECK.jsonl
 
 `confidence` crosses 0.5 exactly at the decision boundary: the smaller of two logistics of
 (feature - threshold) / scale; it orders answers, it is not a probability.
@@ -146,15 +146,18 @@ def lexical_support(bm25: np.ndarray, shown: list[int], allowed: np.ndarray) -> 
     return float(max(bm25[i] for i in shown)) / top
 
 
-def features(searcher, scores: dict[str, np.ndarray], order: list[int], alignment: float | None = None,
-             t: Thresholds = THRESHOLDS, query: str = "") -> Features:
-    """Features of a query from `searcher.score(query)` and the fused order of the passages shown."""
-    allowed = np.asarray(searcher.retrievable, dtype=bool)
-    unknown = unknown_names(query, searcher.vocabulary) if query else ()
+def features(scores: dict[str, np.ndarray], order: list[int], allowed: np.ndarray, top_text: str | None,
+             vocabulary: set[str], places, alignment: float | None = None, t: Thresholds = THRESHOLDS,
+             query: str = "") -> Features:
+    """Features of a query from its ranking: the retrievers' per-passage `scores`, the fused `order`,
+    the passages search could return (`allowed`) and the top passage's text; `vocabulary` and
+    `places` are the collection's words and place names (for `unknown` and `not_given`)."""
+    allowed = np.asarray(allowed, dtype=bool)
+    unknown = unknown_names(query, vocabulary) if query else ()
     if not len(order) or not allowed.any():
         return Features(-1.0, 0.0, alignment, unknown)
     dense = float(np.max(np.where(allowed, scores["dense_sentence"], -1.0)))
-    missing = not_given(query, [searcher.passages[int(order[0])].text], searcher.places) if query else ()
+    missing = not_given(query, [top_text], places) if query else ()
     return Features(dense, lexical_support(scores["bm25"], [int(i) for i in order[:t.lexical_top]], allowed),
                     alignment, unknown, missing)
 
@@ -174,42 +177,3 @@ def join_words(items, word: str = "and") -> str:
     """"a", "a and b", "a, b and c" (or another final word)."""
     items = [str(x) for x in items]
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
-
-
-# -- re-measuring (the ranking changes: run this, then revisit the thresholds above) ---------------
-def measure(searcher, dev_path, check_path=None, t: Thresholds = THRESHOLDS) -> dict:
-    """Features of every dev query and the trade-off at `t`. dev_path: kind `unanswerable` should be
-    not found, every other kind found; check_path: expect `not-found` against the rest."""
-    import json
-    rows = []
-    for path, key in ((dev_path, "kind"), (check_path, "expect")):
-        if not path:
-            continue
-        for line in open(path, encoding="utf-8"):
-            if not line.strip():
-                continue
-            e = json.loads(line)
-            query = " ".join(e["query"].split())
-            scores = searcher.score(query)
-            fused = np.where(searcher.retrievable, searcher.fuse(scores), -np.inf)
-            order = [int(i) for i in np.argsort(-fused, kind="stable")[:10]]
-            f = features(searcher, scores, order, query=query)
-            rows.append({"id": e.get("id"), "set": key, "negative": e[key] in ("unanswerable", "not-found"),
-                         "kind": e[key], **f.to_dict(), "found": decide(f, t, claim=key == "expect")[0]})
-    dev = [r for r in rows if r["set"] == "kind"]
-    neg, pos = [r for r in dev if r["negative"]], [r for r in dev if not r["negative"]]
-    return {"rows": rows,
-            "unanswerable_flagged": sum(not r["found"] for r in neg) / max(1, len(neg)),
-            "answerable_kept": sum(r["found"] for r in pos) / max(1, len(pos))}
-
-
-if __name__ == "__main__":  # python -m index.calibration DEV.jsonl [CHECK.jsonl]
-    import sys
-    from pathlib import Path
-
-    from .search import Searcher
-    out = measure(Searcher.open(Path(__file__).resolve().parent.parent / "data" / "index"), *sys.argv[1:3])
-    for r in sorted(out["rows"], key=lambda r: r["dense"]):
-        print(f"{r['id']:6s} {r['kind']:14s} dense={r['dense']:.3f} lexical={r['lexical']:.3f} "
-              f"found={r['found']} {' '.join(r['unknown'] + r['not_given'])}{'  <-- wrong' if r['found'] == r['negative'] else ''}")
-    print(f"unanswerable flagged {out['unanswerable_flagged']:.3f}, answerable kept {out['answerable_kept']:.3f}")

@@ -51,21 +51,23 @@ def _overlaps(s: int, e: int, spans) -> bool:
 def is_hit(result: dict, gold_norm: list[str], spans) -> bool:
     if any(g in norm(result.get("text", "")) for g in gold_norm):
         return True
-    return _overlaps(result["start_char"], result["end_char"], spans)
+    return _overlaps(result["start_char"], result["end_char"], spans.get(result.get("document"), ()))
 
 
-def score(entries: list[dict], results: dict[str, list[dict]], report: str) -> tuple[dict, dict]:
+def score(entries: list[dict], results: dict[str, list[dict]], texts: dict[str, str]) -> tuple[dict, dict]:
+    """texts: document id -> the text its offsets point into (a gold string may occur in any)."""
     by, ranks = {}, {}
     for e in entries:
         if e["kind"] == "unanswerable":
             continue
         res = results.get(e["id"], [])[:10]
-        gold_norm, spans = [norm(g) for g in e["gold"]], gold_spans(report, e["gold"])
+        gold_norm = [norm(g) for g in e["gold"]]
+        spans = {doc: gold_spans(text, e["gold"]) for doc, text in texts.items()}
         rank = next((i for i, r in enumerate(res, 1) if is_hit(r, gold_norm, spans)), None)
         s1 = None
         if res and res[0].get("highlights"):
             h = res[0]["highlights"][0]
-            s1 = _overlaps(h["start_char"], h["end_char"], spans)
+            s1 = _overlaps(h["start_char"], h["end_char"], spans.get(res[0].get("document"), ()))
         ranks[e["id"]] = rank
         for key in ("all", e["kind"]):
             b = by.setdefault(key, {"n": 0, "r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "s1": 0, "sn": 0})
@@ -92,16 +94,15 @@ def abstention(entries: list[dict], answers: dict[str, dict]) -> dict:
             "answerable_kept": kept / len(answerable) if answerable else None}
 
 
-def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None, report: Path | None = None,
+def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None,
              printer=print) -> tuple[dict, dict]:
     entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    outs = {e["id"]: searcher.search(e["query"], k=k) for e in entries}
+    outs = {e["id"]: searcher.search(e["query"], k=k).to_json() for e in entries}
     if results_path:
         with open(results_path, "w", encoding="utf-8") as f:
             for e in entries:
                 f.write(json.dumps({"id": e["id"], **outs[e["id"]]}, ensure_ascii=False) + "\n")
-    text = report.read_text(encoding="utf-8")
-    table, ranks = score(entries, {i: o["results"] for i, o in outs.items()}, text)
+    table, ranks = score(entries, {i: o["results"] for i, o in outs.items()}, searcher.index.texts)
     for key in ["all"] + sorted(x for x in table if x != "all"):
         s = table[key]
         s1 = f" S@1={s['S@1']:.3f}" if s["S@1"] is not None else ""

@@ -17,70 +17,35 @@ search uses for answer.found.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-from pathlib import Path
 
-import numpy as np
-
+from index.units import NOT_RETRIEVED
+from ingest.passage import place
+from search.decision import THRESHOLDS, decide, join_words, reason
+from search.results import CheckResult, Hit, Span
+from search.searcher import check_query
 from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
-from .calibration import THRESHOLDS, decide, features, join_words, reason
-from .search import check_query
-from .store import IndexLoadError
-from .units import NOT_RETRIEVED
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
 RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
 RERANK_FIGURES = 0.1         # ... and the passage that states the claim's figures
 CLOSE_SHARE = 0.05           # "just over a third" states 35%: a fraction and a percentage this close agree
-_TEXTS: dict[tuple, str] = {}
 # Figure kinds that can be compared with one another; a year never "differs" from a count.
 _FAMILY = {"count": "n", "percent": "p", "fraction": "p", "year": "y", "year-range": "y", "date": "d"}
 
 
-class CheckError(IndexLoadError):
-    """The report's text cannot be found to align against; the message says where it was looked for."""
-
-
-# -- the report's text ---------------------------------------------------------------------------
 def document_text(searcher, doc_id: str) -> str:
-    """The text the index was built from (the file whose hash the manifest records)."""
-    manifest = {d["id"]: d for d in searcher.index.manifest.get("documents", [])}.get(doc_id, {})
-    doc = searcher.documents[doc_id]
-    source = next((p.source for p in searcher.passages if p.document == doc_id), None)
-    candidates = []
-    if os.environ.get("ASKREPORT_CORPUS"):
-        candidates.append(Path(os.environ["ASKREPORT_CORPUS"]) / doc.file)
-    if source:
-        candidates += [Path(source), ROOT / source]
-    candidates.append(ROOT / "corpus" / doc.file)
-    for path in candidates:
-        key = (str(path), manifest.get("sha256"))
-        if key in _TEXTS:
-            return _TEXTS[key]
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        if manifest.get("sha256") and hashlib.sha256(data).hexdigest() != manifest["sha256"]:
-            continue
-        text = data.decode(manifest.get("encoding") or "utf-8")
-        _TEXTS[key] = text
-        return text
-    raise CheckError(f"cannot find the text of {doc_id} that the index was built from "
-                     f"(looked in {', '.join(str(c) for c in candidates)}); run `askreport ingest`")
+    """The text the index was built from, stored with it: every offset points into it."""
+    return searcher.index.texts[doc_id]
 
 
 # -- the check -----------------------------------------------------------------------------------
-def check(searcher, text: str) -> dict:
+def check(searcher, text: str) -> CheckResult:
     query = check_query(text)
-    scores = searcher.score(query)
-    fused = np.where(searcher.retrievable, searcher.fuse(scores), -np.inf)
-    order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
-    ctx = _Context(searcher, query, scores, fused, order)
+    ranking = searcher.rank(query)
+    scores, order = ranking.scores, ranking.order
+    ctx = _Context(searcher, ranking)
 
     # 1. verbatim, in any document
     for doc_id in searcher.documents:
@@ -105,8 +70,7 @@ def check(searcher, text: str) -> dict:
             return ctx.near_verbatim(doc_id, al)
 
     # 3. in other words: one calibrated decision (search's), then the figures of the best passage
-    facts = features(searcher, scores, order, alignment=best[1].score if best else None,
-                     query=_without_numbers(query))
+    facts = searcher.facts(ranking, alignment=best[1].score if best else None, query=_without_numbers(query))
     found, _ = decide(facts, claim=True)
     if not order:
         return ctx.out("not-found", 0.0, "The report has no passage to compare this with.", [])
@@ -163,22 +127,20 @@ def _around(searcher, i: int) -> str:
 
 
 class _Context:
-    def __init__(self, searcher, query, scores, fused, order):
-        self.s, self.query, self.scores, self.fused, self.order = searcher, query, scores, fused, order
+    def __init__(self, searcher, ranking):
+        self.s, self.ranking = searcher, ranking
+        self.query, self.scores, self.order = ranking.query, ranking.scores, ranking.order
 
     # - building blocks
-    def out(self, verdict: str, similarity: float, explanation: str, matches: list[dict]) -> dict:
-        return {"query": self.query, "verdict": verdict, "similarity": round(float(similarity), 4),
-                "explanation": explanation, "matches": matches}
+    def out(self, verdict: str, similarity: float, explanation: str, matches: list[Hit]) -> CheckResult:
+        return CheckResult(self.query, verdict, round(float(similarity), 4), explanation, matches)
 
-    def result(self, rank: int, i: int, differences=(), match: dict | None = None, span=None) -> dict:
-        score = float(self.fused[i]) if np.isfinite(self.fused[i]) else 0.0
-        r = self.s.result(rank, i, score, self.query, self.scores["unit"])
+    def result(self, rank: int, i: int, differences=(), match: Span | None = None, span=None) -> Hit:
+        r = self.s.hit(rank, i, self.ranking)
         if span is not None:
-            r["highlights"] = _sentences_over(self.s.passages[i], *span) or r["highlights"]
-        r["differences"] = [d if isinstance(d, dict) else d.to_dict() for d in differences]
-        if match is not None:
-            r["match"] = match
+            r.highlights = _sentences_over(self.s.passages[i], *span) or r.highlights
+        r.differences = [d if isinstance(d, dict) else d.to_dict() for d in differences]
+        r.match = match
         return r
 
     def others(self, exclude: set[int], start_rank: int, n: int = OTHER_PASSAGES) -> list[dict]:
@@ -186,12 +148,7 @@ class _Context:
         return [self.result(r, i) for r, i in enumerate(picks, start_rank)]
 
     def where(self, i: int) -> str:
-        """A short name for a passage: 'para 40', 'Table 4 · Total', or its heading and the paragraph it follows."""
-        p = self.s.passages[i]
-        if p.label:
-            return p.label
-        where = p.section[-1] if p.section else "front matter"
-        return where + (f" (after para {p.after_paragraph})" if p.after_paragraph else "")
+        return place(self.s.passages[i], short=True)
 
     def dense(self, i: int) -> float:
         return float(self.scores["dense_sentence"][i])
@@ -214,7 +171,7 @@ class _Context:
         match = self.result(1, i, al.differences, _span(document_text(self.s, doc_id), al.start_char, al.end_char),
                             (al.start_char, al.end_char))
         n = len(al.differences)
-        shown = "; ".join(_describe(d.to_dict()) for d in al.differences[:3]) + ("; ..." if n > 3 else "")
+        shown = "; ".join(describe(d.to_dict()) for d in al.differences[:3]) + ("; ..." if n > 3 else "")
         return self.out("near-verbatim", al.score / 100,
                         f"A near-verbatim quotation of {self.where(i)} with {n} difference{'s' * (n != 1)}: {shown}.",
                         [match, *self.others({i}, 2)])
@@ -225,7 +182,7 @@ class _Context:
                             (al.start_char, al.end_char))
         return self.out("figures-differ", al.score / 100,
                         f"The wording matches {self.where(i)} but the figures differ: "
-                        + "; ".join(_describe(d.to_dict()) for d in figures) + ".",
+                        + "; ".join(describe(d.to_dict()) for d in figures) + ".",
                         [match, *self.others({i}, 2)])
 
     def figures_in_passage(self, i: int, figs: list[dict]) -> dict:
@@ -234,7 +191,7 @@ class _Context:
         r = self.result(1, i, figs, span=(lo, hi))
         return self.out("figures-differ", self.dense(i),
                         f"The closest passage, {self.where(i)}, gives different figures: "
-                        + "; ".join(_describe(d) for d in figs) + f" (similarity {self.dense(i):.2f}).",
+                        + "; ".join(describe(d) for d in figs) + f" (similarity {self.dense(i):.2f}).",
                         [r, *self.others({i}, 2)])
 
     def paraphrase(self, i: int) -> dict:
@@ -268,13 +225,12 @@ def source_passage(searcher, doc_id: str, start: int, end: int) -> int | None:
     return best if best is not None else after
 
 
-def _span(text: str, a: int, b: int) -> dict:
-    return {"start_char": a, "end_char": b, "text": text[a:b]}
+def _span(text: str, a: int, b: int) -> Span:
+    return Span(a, b, text[a:b])
 
 
-def _sentences_over(p, a: int, b: int) -> list[dict]:
-    hits = [s for s in p.sentences if s.start_char < b and a < s.end_char]
-    return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in hits]
+def _sentences_over(p, a: int, b: int) -> list[Span]:
+    return [Span(s.start_char, s.end_char, s.text) for s in p.sentences if s.start_char < b and a < s.end_char]
 
 
 def _comparable(q, s) -> bool:
@@ -361,10 +317,10 @@ def _locate_figure(doc_text: str, p, figure: str, where) -> tuple[int, int]:
     return p.start_char + m.start(), p.start_char + m.end()
 
 
-def _describe(d: dict) -> str:
+def describe(d: dict) -> str:
     q, s = " ".join((d.get("query") or "").split()), " ".join((d.get("source") or "").split())
     if d.get("kind") == "elision":
-        return f"leaves out “{_short(s)}”"
+        return f"leaves out “{short(s)}”"
     if d.get("op") == "insert" or not s:
         return f"adds “{q}”"
     if d.get("op") == "delete" or not q:
@@ -374,48 +330,8 @@ def _describe(d: dict) -> str:
     return f"“{q}” for the report’s “{s}”"
 
 
-def _short(text: str, limit: int = 60) -> str:
+def short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
-
-
-# -- the terminal --------------------------------------------------------------------------------
-_HEAD = {"verbatim": "VERBATIM", "near-verbatim": "NEAR-VERBATIM", "paraphrase": "PARAPHRASE",
-         "figures-differ": "FIGURES DIFFER", "not-found": "NOT FOUND"}
-
-
-def format_check(out: dict) -> str:
-    verdict = out["verdict"]
-    lines = [f"{_HEAD.get(verdict, verdict)}  (similarity {out['similarity']:.2f})", out["explanation"], ""]
-    matches = out.get("matches") or []
-    for n, m in enumerate(matches):
-        if n == 0:
-            title = {"verbatim": "Source", "near-verbatim": "Source", "figures-differ": "Source",
-                     "paraphrase": "Closest passage — read it",
-                     "not-found": "Nearest passage (it does not say this)"}[verdict]
-        elif n == 1:
-            title = "Also near" if verdict != "verbatim" else "Also at"
-            lines.append("")
-        else:
-            title = "Also near" if verdict != "verbatim" else "Also at"
-        lines.append(f"{title}: {m['citation']}")
-        if n == 0 or verdict == "verbatim":
-            if m.get("match"):
-                lines.append(_wrap(f"“{' '.join(m['match']['text'].split())}”", "    "))
-            else:
-                best = m["highlights"][0]["text"] if m.get("highlights") else m["text"]
-                lines.append(_wrap(best, "    "))
-            for d in m.get("differences") or []:
-                lines.append(_wrap("- " + _describe(d), "      ", first="    "))
-        else:
-            first = (m["highlights"][0]["text"] if m.get("highlights") else m["text"])
-            lines.append(_wrap(_short(" ".join(first.split()), 160), "    "))
-    return "\n".join(lines).rstrip()
-
-
-def _wrap(text: str, indent: str, width: int = 100, first: str | None = None) -> str:
-    import textwrap
-    return textwrap.fill(" ".join(text.split()), width=width, initial_indent=first if first is not None else indent,
-                         subsequent_indent=indent)
 
 
 def _without_numbers(text: str) -> str:

@@ -7,15 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
+from index import store
+from index.dense import all_scores, build_faiss
+from index.lexical import BM25Index
+from index.models import encode_queries, load_model
+from index.units import NOT_RETRIEVED, context
 from ingest.passage import Passage, citation
-from . import store
 from .answer_types import area_names
-from .dense import all_scores, build_faiss
+from .decision import Features, decide, features, reason
 from .fuse import fusion, scale_by_max
 from .glossary import load_glossary
-from .lexical import BM25Index
-from .models import encode_queries, load_model
-from .units import NOT_RETRIEVED, context
+from .results import Answer, Hit, SearchResult, Span, TableRow
 
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
@@ -23,6 +25,16 @@ LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+
 
 class QueryError(ValueError):
     """A query that cannot be searched (empty, too long); the message says why."""
+
+
+@dataclass
+class Ranking:
+    """Every passage scored for one query: what search shows, check verifies and calibration measures."""
+    query: str
+    scores: dict[str, np.ndarray]   # per passage: dense_passage, dense_sentence, bm25, table_gate; per unit: unit
+    fused: np.ndarray               # the fused score, -inf where a filter excludes the passage
+    order: list[int]                # the allowed passages, best first
+    allowed: np.ndarray
 
 
 @dataclass
@@ -110,20 +122,25 @@ class Searcher:
         fused = fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
         return fused + s.table_bm25 * scores["table_gate"] * scores["bm25"]
 
-    # -- the public call ---------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> dict:
-        query = check_query(query)
+    # -- the one ranking search, check and calibration share ----------------------------------
+    def rank(self, query: str, kinds: set[str] | None = None, part: str | None = None) -> Ranking:
         scores = self.score(query)
-        fused = np.where(self._allowed(kinds, part), self.fuse(scores), -np.inf)
-        order = [int(i) for i in np.argsort(-fused, kind="stable")[:max(0, k)] if np.isfinite(fused[i])]
+        allowed = self._allowed(kinds, part)
+        fused = np.where(allowed, self.fuse(scores), -np.inf)
+        order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
+        return Ranking(query, scores, fused, order, allowed)
+
+    # -- the public call ---------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> SearchResult:
+        query = check_query(query)
+        ranking = self.rank(query, kinds, part)
+        order = ranking.order[:max(0, k)]
         terms = self.query_terms(query)
-        results = [self.result(rank, i, float(fused[i]), query, scores["unit"], terms)
-                   for rank, i in enumerate(order, 1)]
-        answer = self.answer(results, scores, order, query)
+        results = [self.hit(rank, i, ranking, terms) for rank, i in enumerate(order, 1)]
+        answer = self.answer(results, ranking)
         if rows := self.table_listing(order, terms):
-            answer["table_rows"] = rows
-        return {"query": query, "model": self.model_label(), "answer": answer,
-                "glossary": [e.note for e in self.glossary.match(query)], "results": results}
+            answer.table_rows = rows
+        return SearchResult(query, self.model_label(), answer, [e.note for e in self.glossary.match(query)], results)
 
     def _allowed(self, kinds: set[str] | None, part: str | None) -> np.ndarray:
         mask = self.retrievable.copy()
@@ -138,7 +155,7 @@ class Searcher:
     def model_label(self) -> dict:
         return {"preset": self.info.name, "model_id": self.info.model_id}
 
-    def table_listing(self, order: list[int], terms: set[str]) -> list[dict]:
+    def table_listing(self, order: list[int], terms: set[str]) -> list[TableRow]:
         """For a question over a whole table ("which boards had a review judged inadequate?"):
         every row of the top result's table whose cells contain a query term, when that term
         picks out several rows but not all of them."""
@@ -152,16 +169,16 @@ class Searcher:
         if not picks:
             return []
         document = self.documents[top.document]
-        return [{"passage_id": p.passage_id, "label": p.label, "text": p.text, "start_char": p.start_char,
-                 "end_char": p.end_char, "citation": citation(p, document)} for p in min(picks, key=len)]
+        return [TableRow(p.passage_id, p.label, p.text, p.start_char, p.end_char, citation(p, document))
+                for p in min(picks, key=len)]
 
     def query_terms(self, query: str) -> set[str]:
         return set(self.bm25.tokenize([self.glossary.expand(query)])[0])
 
-    def highlights(self, i: int, query: str, unit_sim: np.ndarray, terms: set[str] | None = None) -> list[dict]:
+    def highlights(self, i: int, query: str, unit_sim: np.ndarray, terms: set[str] | None = None) -> list[Span]:
         p = self.passages[i]
         if len(p.sentences) <= 1:
-            return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in p.sentences]
+            return [Span(s.start_char, s.end_char, s.text) for s in p.sentences]
         terms = self.query_terms(query) if terms is None else terms
         ranked = []
         for s in p.sentences:
@@ -172,7 +189,7 @@ class Searcher:
         ranked.sort(key=lambda x: -x[0])
         best = ranked[0][0]
         keep = [s for score, s in ranked[: self.settings.max_highlights] if score >= best - 0.05]
-        return [{"start_char": s.start_char, "end_char": s.end_char, "text": s.text} for s in keep]
+        return [Span(s.start_char, s.end_char, s.text) for s in keep]
 
     def _terms(self, sentence) -> set[str]:
         key = (sentence.start_char, sentence.end_char)
@@ -180,32 +197,30 @@ class Searcher:
             self._sentence_terms[key] = set(self.bm25.tokenize([sentence.text])[0])
         return self._sentence_terms[key]
 
-    def result(self, rank: int, i: int, score: float, query: str, unit_sim: np.ndarray,
-               terms: set[str] | None = None) -> dict:
+    def hit(self, rank: int, i: int, ranking: Ranking, terms: set[str] | None = None) -> Hit:
         p = self.passages[i]
-        return {"rank": rank, "passage_id": p.passage_id, "document": p.document, "paragraph": p.paragraph,
-                "section": p.section, "kind": p.kind, "label": p.label, "text": p.text,
-                "score": round(score, 4), "source": p.source, "start_char": p.start_char, "end_char": p.end_char,
-                "highlights": self.highlights(i, query, unit_sim, terms),
-                "citation": citation(p, self.documents[p.document])}
+        score = float(ranking.fused[i]) if np.isfinite(ranking.fused[i]) else 0.0
+        return Hit(rank, p.passage_id, p.document, p.paragraph, p.section, p.kind, p.label, p.text,
+                   round(score, 4), p.source, p.start_char, p.end_char,
+                   self.highlights(i, ranking.query, ranking.scores["unit"], terms),
+                   citation(p, self.documents[p.document]), p.page, p.pages or None, p.page_label)
 
-    def answer(self, results: list[dict], scores: dict[str, np.ndarray], order: list[int], query: str = "") -> dict:
+    def facts(self, ranking: Ranking, alignment: float | None = None, query: str | None = None) -> Features:
+        """The found/not-found decision's features for this ranking (see search.decision)."""
+        top = self.passages[ranking.order[0]].text if ranking.order else None
+        return features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
+                        alignment=alignment, query=ranking.query if query is None else query)
+
+    def answer(self, results: list[Hit], ranking: Ranking) -> Answer:
         if not results:
-            return {"found": False, "confidence": 0.0, "text": None, "passage_id": None, "citation": None}
-        from .calibration import decide, features, reason     # the one decision `check` uses too
+            return Answer(False, 0.0, None, None, None)
         top = results[0]
-        facts = features(self, scores, order, query=query)
+        facts = self.facts(ranking)
         found, confidence = decide(facts)
-        best = top["highlights"][0]["text"] if top["highlights"] else top["text"]
-        out = {"found": found, "confidence": round(confidence, 3), "text": best,
-               "passage_id": top["passage_id"], "citation": top["citation"]}
-        if facts.unknown:
-            out["not_mentioned"] = list(facts.unknown)
-        if facts.not_given:
-            out["not_given"] = list(facts.not_given)
-        if not found:
-            out["reason"] = reason(facts)
-        return out
+        best = top.highlights[0].text if top.highlights else top.text
+        return Answer(found, round(confidence, 3), best, top.passage_id, top.citation,
+                      not_mentioned=list(facts.unknown) or None, not_given=list(facts.not_given) or None,
+                      reason=None if found else reason(facts))
 
 
 def check_query(query: str) -> str:

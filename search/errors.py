@@ -4,8 +4,8 @@
 def user_errors() -> tuple[type[BaseException], ...]:
     from ingest.catalog import CatalogError
     from ingest.reader import DocumentError
-    from .build import IngestError
-    from .models import ModelError
-    from .search import QueryError
-    from .store import IndexLoadError, IngestLockedError
+    from index.build import IngestError
+    from index.models import ModelError
+    from index.store import IndexLoadError, IngestLockedError
+    from .searcher import QueryError
     return (CatalogError, DocumentError, IngestError, QueryError, IndexLoadError, IngestLockedError, ModelError, OSError)

@@ -16,9 +16,9 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_bench(corpus_dir: Path, index_dir: Path, queries_path: Path, printer=print) -> dict:
-    from .build import build
-    from .models import encode_queries
-    from .search import Searcher
+    from index.build import build
+    from index.models import encode_queries
+    from search import Searcher
 
     queries = [json.loads(line)["query"] for line in queries_path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:

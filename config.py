@@ -1,0 +1,32 @@
+"""Where askreport's state lives and how the process is set up; the one place for both.
+
+Importing this module sets the offline environment (no Hugging Face hub, no telemetry, no Gradio
+analytics) before sentence-transformers, transformers or gradio read it. Every entry point (cli.py,
+app.py, the tests) imports it first.
+
+    corpus     the documents and their catalogue     --corpus     $ASKREPORT_CORPUS     ./corpus
+    index      the built index (generations)          --index-dir  $ASKREPORT_INDEX_DIR  ./data/index
+    cache      unpacked model weights                              $ASKREPORT_CACHE     ~/.cache/askreport
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "TRANSFORMERS_OFFLINE": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+os.environ.update(OFFLINE)      # forced, not defaults: a stray HF_HUB_OFFLINE=0 must not reach the network
+
+ROOT = Path(__file__).resolve().parent
+
+
+def corpus_dir(explicit: str | os.PathLike | None = None) -> Path:
+    return Path(explicit or os.environ.get("ASKREPORT_CORPUS") or ROOT / "corpus")
+
+
+def index_dir(explicit: str | os.PathLike | None = None) -> Path:
+    return Path(explicit or os.environ.get("ASKREPORT_INDEX_DIR") or ROOT / "data" / "index")
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("ASKREPORT_CACHE") or Path.home() / ".cache" / "askreport")

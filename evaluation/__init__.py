@@ -1,0 +1,1 @@
+"""Measuring quality and speed: evaluation sets, calibration of the found/not-found decision, benchmarks."""
