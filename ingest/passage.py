@@ -24,6 +24,11 @@ class Document:
     subtitle: str | None = None
     published: str | None = None
     reference: str | None = None
+    doc_type: str | None = None          # "inspection", "guidance", "report": what a user filters on
+    date: str | None = None              # publication date, ISO (YYYY-MM-DD) where known
+    council: str | None = None           # for an inspection: the local authority inspected
+    grades: dict[str, str] = field(default_factory=dict)   # for an inspection: judgement -> grade
+    pages: int | None = None             # physical pages, for a paged document (PDF)
 
     @property
     def author_year(self) -> str:
