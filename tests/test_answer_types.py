@@ -98,7 +98,7 @@ def test_a_checked_claim_needs_more_than_a_question():
     ("Which local authority area was the young Polish man living in?", "the name of a place"),
 ])
 def test_the_right_case_without_the_fact_asked_for_is_not_an_answer(real_searcher, question, missing):
-    answer = real_searcher.search(question)["answer"]
+    answer = real_searcher.search(question).to_json()["answer"]
     assert answer["found"] is False
     assert answer["not_given"] == [missing] and missing in answer["reason"]
 
@@ -110,7 +110,7 @@ def test_the_right_case_without_the_fact_asked_for_is_not_an_answer(real_searche
     ("What grade did York's serious case review receive?", None, "Inadequate"),
 ])
 def test_a_passage_with_the_fact_asked_for_is_still_an_answer(real_searcher, question, paragraph, fact):
-    out = real_searcher.search(question)
+    out = real_searcher.search(question).to_json()
     top = out["results"][0]
     assert out["answer"]["found"] is True and "not_given" not in out["answer"] and "reason" not in out["answer"]
     assert fact in top["text"] and (paragraph is None or top["paragraph"] == paragraph)
