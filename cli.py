@@ -28,13 +28,45 @@ class CLIError(Exception):
 # -- commands ------------------------------------------------------------------------------
 def cmd_ingest(args) -> None:
     from index.build import build
+    paths = [Path(p) for p in args.paths] or None
     summary = build(corpus_dir(args), index_dir(args), preset=args.model, index_type=args.index_type,
-                    skip_invalid=args.skip_invalid, progress=not args.quiet)
-    for doc_id, reason in summary.skipped:
-        print(f"askreport: skipped {doc_id}: {reason}", file=sys.stderr)
-    print(f"indexed {summary.documents} document(s): {summary.passages} passages, {summary.units} units "
+                    skip_invalid=args.skip_invalid, progress=not args.quiet, paths=paths)
+    report_build(summary, args)
+
+
+def report_build(summary, args) -> None:
+    for path, reason in summary.skipped:
+        print(f"askreport: refused {reason}", file=sys.stderr)
+    print(f"{len(summary.added)} document(s) ingested, {len(summary.removed)} removed; the index holds "
+          f"{summary.documents} document(s): {summary.passages} passages, {summary.units} units "
           f"({summary.embedded} embedded, {summary.units - summary.embedded} reused) in {summary.seconds:.1f}s "
           f"-> {index_dir(args)}", file=sys.stderr)
+
+
+def cmd_remove(args) -> None:
+    from index.build import build
+    report_build(build(None, index_dir(args), remove=args.documents, progress=not args.quiet), args)
+
+
+def cmd_documents(args) -> None:
+    from index import store
+    loaded = store.load_index(index_dir(args))
+    rows = {d["id"]: d for d in loaded.manifest.get("documents", [])}
+    if args.json:
+        for doc in loaded.documents.values():
+            print(json.dumps({**doc.__dict__, "status": "indexed", "passages": rows[doc.id]["passages"]},
+                             ensure_ascii=False))
+        for r in loaded.manifest.get("skipped", []):
+            print(json.dumps({"path": r.get("path") or r.get("id"), "status": r.get("status", "refused"),
+                              "reason": r.get("reason")}, ensure_ascii=False))
+        return
+    for doc in loaded.documents.values():
+        pages = f"{doc.pages:>4} pp" if doc.pages else "   text"
+        print(f"indexed  {doc.id:<52} {pages} {rows[doc.id]['passages']:>5} passages  {doc.author_year}")
+    for r in loaded.manifest.get("skipped", []):
+        print(f"{r.get('status', 'refused'):<8} {r.get('path') or r.get('id')}: {r.get('reason')}")
+    print(f"{len(loaded.documents)} document(s) indexed, {len(loaded.manifest.get('skipped', []))} refused "
+          f"({index_dir(args)})", file=sys.stderr)
 
 
 def open_searcher(args):
@@ -161,12 +193,23 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--index-dir", help="index folder (default: ./data/index, or $ASKREPORT_INDEX_DIR)")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="parse the catalogue and build the index")
-    p.add_argument("--model", default="fast", help="model preset: fast (default) or accurate")
+    p = sub.add_parser("ingest", help="add documents: PDF, Word or text files and folders (default: the corpus)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files or folders (recursively) to add or update; none: the corpus folder's catalogue")
+    p.add_argument("--model", default=None, help="model preset: fast (default) or accurate")
     p.add_argument("--index-type", default="flat-ip", help="FAISS index type: flat-ip (default, exact) or hnsw")
     p.add_argument("--skip-invalid", action="store_true", help="build without documents that cannot be read")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("documents", help="list the indexed documents and every refused file with its reason")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("remove", help="take documents out of the index")
+    p.add_argument("documents", nargs="+", metavar="DOC", help="document ids, as `askreport documents` lists them")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("search", help="find the passages that answer a question")
     p.add_argument("query", nargs="?")

@@ -35,9 +35,13 @@ def context(passage: Passage) -> str:
     return " › ".join(passage.section)
 
 
-def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max_tokens: int) -> list[Unit]:
+def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max_tokens: int,
+                sentences: bool = True, first: int = 0) -> list[Unit]:
+    """Units of `passages`, numbered from passage `first`. sentences=False embeds passages (or their
+    windows) and table cells only: a paged library is embedded in a fraction of the time, and its
+    highlights are chosen by term overlap within the passage."""
     units: list[Unit] = []
-    for i, p in enumerate(passages):
+    for i, p in enumerate(passages, first):
         if p.kind in NOT_RETRIEVED:
             continue
         head = context(p)
@@ -47,7 +51,7 @@ def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max
         else:
             units.extend(_windows(i, p, head, count_tokens, max_tokens))
         units.extend(_cells(i, p))
-        if p.kind != "table-row" and len(p.sentences) > 1:
+        if sentences and p.kind != "table-row" and len(p.sentences) > 1:
             for s in p.sentences:
                 units.extend(_fit(Unit(i, "sentence", s.start_char, s.end_char, s.text), count_tokens, max_tokens))
     return units

@@ -29,10 +29,20 @@ class Document:
     council: str | None = None           # for an inspection: the local authority inspected
     grades: dict[str, str] = field(default_factory=dict)   # for an inspection: judgement -> grade
     pages: int | None = None             # physical pages, for a paged document (PDF)
+    # What the app shows for this document (data, not code): from the outline, the parts a reader can
+    # filter on (part -> label, in the order offered) and its own names for passage kinds ("quote" ->
+    # "Quotation from a review"); from the catalogue, example questions ([button label, question]), a hint
+    # for the question box and a quote to try in the check tab.
+    parts: dict[str, str] = field(default_factory=dict)
+    kind_labels: dict[str, str] = field(default_factory=dict)
+    examples: list[list[str]] = field(default_factory=list)
+    question_hint: str | None = None
+    check_example: str | None = None
 
     @property
     def author_year(self) -> str:
-        return f"{self.publisher} ({self.year}) {self.short_title}"
+        year = f" ({self.year})" if self.year else ""
+        return f"{self.publisher}{year} {self.short_title}" if self.publisher else f"{self.short_title}{year}"
 
 
 @dataclass

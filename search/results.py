@@ -77,12 +77,23 @@ class Answer(_Json):
 
 
 @dataclass
+class Group(_Json):
+    """One document in grouped results: how many of the `pool` best passages it holds."""
+    document: str
+    title: str
+    passages: int
+    pool: int
+
+
+@dataclass
 class SearchResult(_Json):
     query: str
     model: dict
     answer: Answer
     glossary: list[str] = field(default_factory=list)
     results: list[Hit] = field(default_factory=list)
+    documents: dict[str, dict] = field(default_factory=dict)   # id -> title, publisher, year, date, type, council, grades
+    groups: list[Group] | None = None                          # grouped by document: one entry per result
 
 
 @dataclass
@@ -94,4 +105,4 @@ class CheckResult(_Json):
     matches: list[Hit] = field(default_factory=list)
 
 
-_OPTIONAL = {f.name for cls in (Hit, Answer) for f in fields(cls) if f.default is None}
+_OPTIONAL = {f.name for cls in (Hit, Answer, SearchResult) for f in fields(cls) if f.default is None}

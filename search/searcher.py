@@ -15,10 +15,12 @@ from index.units import NOT_RETRIEVED, context
 from ingest.passage import Passage, citation
 from .answer_types import area_names
 from .decision import Features, decide, features, reason
+from .documents import DocumentIndex, Filters
 from .fuse import fusion, scale_by_max
 from .glossary import load_glossary
-from .results import Answer, Hit, SearchResult, Span, TableRow
+from .results import Answer, Group, Hit, SearchResult, Span, TableRow
 
+GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
 
@@ -44,6 +46,7 @@ class Settings:
     w_dense_sentence: float = 0.5
     w_bm25: float = 0.10
     table_bm25: float = 0.4           # extra lexical weight for table rows: dense models read tables poorly
+    w_named: float = 0.3              # for passages of a document the query names (council, title; its year)
     highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
     max_highlights: int = 2
 
@@ -72,6 +75,7 @@ class Searcher:
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
+        self.doc_index = DocumentIndex(self.documents, self.passages)
         self.places = area_names(self.passages)
         self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
 
@@ -106,7 +110,7 @@ class Searcher:
         words = {t for t in self.query_terms(query) if t.isalpha()}
         table_gate = np.array([bool(words & row) for row in self.row_words], dtype=np.float32)
         return {"dense_passage": dense_passage, "dense_sentence": dense_sentence, "bm25": bm25,
-                "table_gate": table_gate, "unit": unit_sim}
+                "table_gate": table_gate, "named": self.doc_index.named(query), "unit": unit_sim}
 
     def _row_words(self, p: Passage) -> set[str]:
         """A table row's own words (label and values, not the caption or column headings that
@@ -120,27 +124,49 @@ class Searcher:
         s = self.settings
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
         fused = fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
-        return fused + s.table_bm25 * scores["table_gate"] * scores["bm25"]
+        fused = fused + s.table_bm25 * scores["table_gate"] * scores["bm25"]
+        return fused + s.w_named * scores["named"] if "named" in scores else fused
 
     # -- the one ranking search, check and calibration share ----------------------------------
-    def rank(self, query: str, kinds: set[str] | None = None, part: str | None = None) -> Ranking:
+    def rank(self, query: str, kinds: set[str] | None = None, part: str | None = None,
+             filters: Filters | None = None) -> Ranking:
         scores = self.score(query)
-        allowed = self._allowed(kinds, part)
+        allowed = self._allowed(kinds, part) & self.doc_index.mask(filters)
         fused = np.where(allowed, self.fuse(scores), -np.inf)
         order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
         return Ranking(query, scores, fused, order, allowed)
 
     # -- the public call ---------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None,
+               filters: Filters | None = None, group: bool = False) -> SearchResult:
+        """The k best passages (group: the best passage of each of the k best documents, with how
+        many of the GROUP_POOL best passages each document holds)."""
         query = check_query(query)
-        ranking = self.rank(query, kinds, part)
-        order = ranking.order[:max(0, k)]
+        ranking = self.rank(query, kinds, part, filters)
+        groups = None
+        if group:
+            order, groups = self.by_document(ranking, k)
+        else:
+            order = ranking.order[:max(0, k)]
         terms = self.query_terms(query)
         results = [self.hit(rank, i, ranking, terms) for rank, i in enumerate(order, 1)]
         answer = self.answer(results, ranking)
         if rows := self.table_listing(order, terms):
             answer.table_rows = rows
-        return SearchResult(query, self.model_label(), answer, [e.note for e in self.glossary.match(query)], results)
+        documents = {h.document: self.doc_index.summary(h.document) for h in results}
+        return SearchResult(query, self.model_label(), answer, [e.note for e in self.glossary.match(query)], results,
+                            documents, groups)
+
+    def by_document(self, ranking: Ranking, k: int) -> tuple[list[int], list[Group]]:
+        pool = ranking.order[:GROUP_POOL]
+        best: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        for i in pool:
+            doc = self.passages[i].document
+            best.setdefault(doc, i)
+            counts[doc] = counts.get(doc, 0) + 1
+        docs = list(best)[:max(0, k)]
+        return [best[d] for d in docs], [Group(d, self.documents[d].title, counts[d], len(pool)) for d in docs]
 
     def _allowed(self, kinds: set[str] | None, part: str | None) -> np.ndarray:
         mask = self.retrievable.copy()

@@ -1,0 +1,121 @@
+"""Documents as search sees them: filters (document, publisher, type, years, grade) as vectorised
+masks, and the documents a query names ("Bristol's 2014 inspection", "Keeping children safe in
+education"): names, places and dates are strong signals that a dense model alone blurs.
+
+Everything here works on arrays built once at load: per document, then mapped to passages through
+`passage_doc` (the document index of each passage), so a filter costs the same at 1 or 500 documents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.passage import Document, Passage
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
+
+
+@dataclass
+class Filters:
+    """What a search may draw on; every field optional. documents: ids, or folder prefixes ending
+    in "/" ("ilacs/"). grade: an overall grade ("inadequate"), or "judgement:grade"."""
+    documents: list[str] | None = None
+    publisher: str | None = None
+    doc_type: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    grade: str | None = None
+
+    def __bool__(self) -> bool:
+        return any(v not in (None, [], "") for v in self.__dict__.values())
+
+
+def normalise_name(text: str) -> str:
+    text = text.lower().replace("&", " and ").replace("’", "'")
+    return " ".join(re.sub(r"[^a-z0-9']+", " ", text).split())
+
+
+class DocumentIndex:
+    def __init__(self, documents: dict[str, Document], passages: list[Passage]):
+        self.ids = list(documents)
+        self.docs = [documents[i] for i in self.ids]
+        position = self.position = {d: n for n, d in enumerate(self.ids)}
+        self.passage_doc = np.array([position[p.document] for p in passages], dtype=np.int32)
+        self.year = np.array([d.year or 0 for d in self.docs], dtype=np.int32)
+        self.publisher = np.array([(d.publisher or "").lower() for d in self.docs], dtype=object)
+        self.doc_type = np.array([(d.doc_type or "").lower() for d in self.docs], dtype=object)
+        self.names: dict[str, list[int]] = {}       # normalised name -> documents it names
+        for n, d in enumerate(self.docs):
+            for name in self._names_of(d):
+                self.names.setdefault(name, []).append(n)
+        alternatives = sorted(self.names, key=len, reverse=True)
+        self._name_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\b") \
+            if alternatives else None
+
+    @staticmethod
+    def _names_of(d: Document) -> set[str]:
+        names = set()
+        if d.council:
+            names.add(normalise_name(d.council))
+        if d.doc_type != "inspection":      # an inspection's title names the council, said above
+            for title in (d.short_title, d.title):
+                norm = normalise_name(title or "")
+                if len(norm.split()) >= MIN_TITLE_WORDS:
+                    names.add(norm)
+        return names
+
+    # -- filters ---------------------------------------------------------------------------------
+    def mask(self, f: Filters | None) -> np.ndarray:
+        """Per passage: may the search return it under these filters?"""
+        if not f:
+            return np.ones(len(self.passage_doc), dtype=bool)
+        keep = np.ones(len(self.docs), dtype=bool)
+        if f.documents:
+            wanted = set(f.documents)
+            prefixes = tuple(w for w in wanted if w.endswith("/"))
+            keep &= np.array([i in wanted or (bool(prefixes) and i.startswith(prefixes)) for i in self.ids])
+        if f.publisher:
+            keep &= self.publisher == f.publisher.lower()
+        if f.doc_type:
+            keep &= self.doc_type == f.doc_type.lower()
+        if f.year_from:
+            keep &= self.year >= int(f.year_from)
+        if f.year_to:
+            keep &= self.year <= int(f.year_to)
+        if f.grade:
+            judgement, _, grade = f.grade.lower().rpartition(":")
+            judgement = judgement or "overall_effectiveness"
+            keep &= np.array([(d.grades or {}).get(judgement, "").lower() == grade for d in self.docs])
+        return keep[self.passage_doc]
+
+    # -- documents a query names ------------------------------------------------------------------
+    def named(self, query: str) -> np.ndarray:
+        """Per passage, 0..1: 1 when the query names its document (a council or a title) and any year
+        it gives is the document's; 0.5 for the name alone when the query's year is another's."""
+        if self._name_pattern is None:
+            return np.zeros(len(self.passage_doc), dtype=np.float32)
+        norm = normalise_name(query)
+        hits = {n for m in self._name_pattern.finditer(norm) for n in self.names[m.group()]}
+        if not hits:
+            return np.zeros(len(self.passage_doc), dtype=np.float32)
+        years = {int(y) for y in _YEAR.findall(query)}
+        score = np.zeros(len(self.docs), dtype=np.float32)
+        for n in hits:
+            d = self.docs[n]
+            doc_years = {d.year, int(d.date[:4]) if d.date else d.year}
+            score[n] = 1.0 if not years or years & doc_years else 0.5
+        return score[self.passage_doc]
+
+    def summary(self, doc_id: str) -> dict:
+        """What a result says about its document (the JSON contract's `documents`)."""
+        d = self.docs[self.position[doc_id]]
+        out = {"title": d.title, "short_title": d.short_title, "publisher": d.publisher, "year": d.year}
+        for key in ("date", "doc_type", "council", "pages"):
+            if getattr(d, key):
+                out[key] = getattr(d, key)
+        if d.grades:
+            out["grades"] = d.grades
+        return out
