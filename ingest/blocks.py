@@ -15,7 +15,7 @@ _IMAGE = re.compile(r"\[image: [^\]\n]*\]")
 _FIELD_CODE = re.compile(FOOTNOTE_MARK + r'HYPERLINK "[^"\n]*"' + FOOTNOTE_MARK * 2)
 _LONE_PUNCT = re.compile(r"^[ \t]*[,;][ \t]*$", re.M)    # a comma left between two footnote markers
 _LEADING_BULLET = re.compile(r"^([ \t]*)" + BULLET, re.M)
-_NUMBERED = re.compile(r"^\s*(\d{1,3})\.\s")
+_NUMBERED = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})?)\.\s")      # "40. ", "9.114. "
 _CAPTION = re.compile(r"^\s*Table \d+:")
 
 
@@ -59,7 +59,7 @@ def heading_key(line: str) -> str:
 def looks_like_heading(line: str) -> bool:
     """For documents without an outline: a short line with no closing punctuation."""
     s = line.strip()
-    return bool(s) and len(s) <= 80 and len(s.split()) <= 12 and s[0].isupper() and s[-1] not in ".,;:!\"'’”)"
+    return bool(s) and len(s) <= 120 and len(s.split()) <= 18 and s[0].isupper() and s[-1] not in ".,;:!\"'’”)"
 
 
 def read_blocks(text: str, masked: str, headings: dict[str, int] | None) -> list[Block]:
@@ -81,7 +81,7 @@ def read_blocks(text: str, masked: str, headings: dict[str, int] | None) -> list
         if not shown.strip():
             blank_before = True
             continue
-        level = _heading_level(shown, headings, blank_before and bool(blocks))
+        level = _heading_level(raw, shown, headings, blank_before and bool(blocks))
         if level:
             blocks.append(Block("heading", start, end, blank_before, level=level))
         elif raw.startswith(" ") and blocks and not blank_before and blocks[-1].kind not in ("heading", "cell"):
@@ -93,18 +93,20 @@ def read_blocks(text: str, masked: str, headings: dict[str, int] | None) -> list
     return blocks
 
 
-def _heading_level(shown: str, headings: dict[str, int] | None, blank_before: bool) -> int:
+def _heading_level(raw: str, shown: str, headings: dict[str, int] | None, blank_before: bool) -> int:
     if headings is not None:
         return headings.get(heading_key(shown), 0)
+    if raw.lstrip().startswith((BULLET, FOOTNOTE_MARK)):      # a list item or a footnote, not a heading
+        return 0
     return 1 if blank_before and looks_like_heading(shown) and not _NUMBERED.match(shown) else 0
 
 
 def _typed_block(raw: str, shown: str, start: int, end: int, blank_before: bool) -> Block:
     stripped = shown.strip()
+    if raw.lstrip().startswith(BULLET):              # "· 1. …": an item numbered as a list, not a paragraph
+        return Block("bullet", start, end, blank_before)
     if m := _NUMBERED.match(shown):
         return Block("numbered", start, end, blank_before, number=m.group(1))
-    if raw.lstrip().startswith(BULLET):
-        return Block("bullet", start, end, blank_before)
     if raw.startswith(FOOTNOTE_MARK):
         return Block("footnote", start, end, blank_before)
     if _CAPTION.match(shown):

@@ -7,7 +7,7 @@ from importlib import resources
 
 from nltk.tokenize.punkt import PunktSentenceTokenizer, PunktTrainer
 
-_PARA_NUMBER = re.compile(r"^\s*\d{1,3}\.\s*$")
+_PARA_NUMBER = re.compile(r"^\s*\d{1,3}(?:\.\d{1,3})?\.\s*$")
 
 
 @lru_cache(maxsize=1)

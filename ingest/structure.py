@@ -14,8 +14,13 @@ _SHOULD = re.compile(r"\bshould:\s*$")
 class StructureBuilder:
     """Walks the blocks once, keeping the current heading path, and emits passages."""
 
-    def __init__(self, document_id: str, source: str, masked: str, sentencer, kinds: dict[str, str]):
+    def __init__(self, document_id: str, source: str, masked: str, sentencer, kinds: dict[str, str],
+                 export_quirks: bool = True):
         self.document_id, self.source, self.masked = document_id, source, masked
+        # the Word export's habits (a list's last item without its bullet, footnotes numbered by
+        # order); a laid-out PDF has neither: its footnotes carry their printed number
+        self.export_quirks = export_quirks
+        self._ids: set[str] = set()
         self.sentencer = sentencer          # (start, end) -> list[(start, end)]
         self.kinds = {k.lower(): v for k, v in kinds.items()}
         self.path: list[tuple[int, str]] = []
@@ -49,6 +54,12 @@ class StructureBuilder:
             text: str | None = None, sentences: list[Sentence] | None = None, section=None) -> Passage:
         if text is None:
             text = "\n".join(("· " if b.kind in ("bullet", "item") else "") + self.clean(b) for b in blocks)
+        if passage_id in self._ids:              # a number used twice (a list restarting at 1.)
+            k = 2
+            while f"{passage_id}-{k}" in self._ids:
+                k += 1
+            passage_id = f"{passage_id}-{k}"
+        self._ids.add(passage_id)
         passage = Passage(
             passage_id=passage_id, document=self.document_id, kind=kind, paragraph=paragraph,
             section=list(section if section is not None else self.section), text=text,
@@ -104,7 +115,10 @@ class StructureBuilder:
         self.add(pid, "heading", [b])
 
     def footnote(self, b: Block, number: int) -> None:
-        self.add(f"{self.document_id}/footnote-{number}", "footnote", [b], label=f"footnote {number}",
+        printed = number
+        if not self.export_quirks and (m := re.match(r"\s*(\d{1,4})\s", self.masked[b.start:b.end])):
+            printed = int(m.group(1))
+        self.add(f"{self.document_id}/footnote-{number}", "footnote", [b], label=f"footnote {printed}",
                  section=["Footnotes"])
 
     def case_study(self, blocks: list[Block], i: int) -> int:
@@ -153,7 +167,7 @@ class StructureBuilder:
             group.append(blocks[j])
             j, items = j + 1, items + 1
         lead_in = self.clean(group[-1 - items] if items else group[-1])
-        takes_last = items > 0 or bool(_SHOULD.search(lead_in))
+        takes_last = self.export_quirks and (items > 0 or bool(_SHOULD.search(lead_in)))
         if takes_last and j < len(blocks) and blocks[j].kind in ("text", "quote") \
                 and not self.clean(blocks[j]).endswith(":"):
             blocks[j].kind = "item"
