@@ -35,8 +35,9 @@ def cmd_ingest(args) -> None:
 
 
 def report_build(summary, args) -> None:
-    for path, reason in summary.skipped:
-        print(f"askreport: refused {reason}", file=sys.stderr)
+    for what, reason in summary.skipped:
+        print(f"askreport: skipped {reason}" if summary.from_files else f"askreport: skipped {what}: {reason}",
+              file=sys.stderr)
     print(f"{len(summary.added)} document(s) ingested, {len(summary.removed)} removed; the index holds "
           f"{summary.documents} document(s): {summary.passages} passages, {summary.units} units "
           f"({summary.embedded} embedded, {summary.units - summary.embedded} reused) in {summary.seconds:.1f}s "
@@ -109,7 +110,7 @@ def cmd_search(args) -> None:
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
-        run_batch(items, lambda query: searcher.search(query, k=args.k))
+        run_batch(items, lambda query: searcher.search(query, k=args.k, filters=filters(args), group=args.group))
         return
     if args.query is None:
         raise CLIError("give a QUERY or --batch FILE", 2)
@@ -117,12 +118,18 @@ def cmd_search(args) -> None:
         check_query(args.query)
     except QueryError as e:
         raise CLIError(str(e), 2) from None
-    out = open_searcher(args).search(args.query, k=args.k)
+    out = open_searcher(args).search(args.query, k=args.k, filters=filters(args), group=args.group)
     if args.json:
         print(json.dumps(out.to_json(), ensure_ascii=False, indent=1))
     else:
         from present.text import search_text
         print(search_text(out))
+
+
+def filters(args):
+    from search.documents import Filters
+    return Filters(documents=args.document or None, publisher=args.publisher, doc_type=args.type,
+                   year_from=args.year_from, year_to=args.year_to, grade=args.grade)
 
 
 def cmd_passages(args) -> None:
@@ -216,6 +223,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
     p.add_argument("--json", action="store_true", help="print the JSON contract instead of text")
     p.add_argument("--batch", metavar="FILE", help="JSONL with id and query per line; JSON lines out")
+    p.add_argument("--document", action="append", metavar="DOC",
+                   help="only this document (an id, or a folder prefix ending in /); repeatable")
+    p.add_argument("--publisher", help="only documents of this publisher (as cited: Ofsted, DfE)")
+    p.add_argument("--type", help="only documents of this type (inspection, guidance, …)")
+    p.add_argument("--from", dest="year_from", type=int, metavar="YEAR", help="published in or after YEAR")
+    p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="published in or before YEAR")
+    p.add_argument("--grade", help="inspections with this overall grade (or JUDGEMENT:GRADE, e.g. care_leavers:good)")
+    p.add_argument("--group", action="store_true", help="the best passage of each document, with counts")
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("check", help="check a quote or claim against the report")

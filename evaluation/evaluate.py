@@ -102,14 +102,60 @@ def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None,
         with open(results_path, "w", encoding="utf-8") as f:
             for e in entries:
                 f.write(json.dumps({"id": e["id"], **outs[e["id"]]}, ensure_ascii=False) + "\n")
-    table, ranks = score(entries, {i: o["results"] for i, o in outs.items()}, searcher.index.texts)
+    results = {i: o["results"] for i, o in outs.items()}
+    library = any(isinstance(g, dict) for e in entries for g in e.get("gold") or [])
+    table, ranks = score_library(entries, results) if library else score(entries, results, searcher.index.texts)
     for key in ["all"] + sorted(x for x in table if x != "all"):
         s = table[key]
-        s1 = f" S@1={s['S@1']:.3f}" if s["S@1"] is not None else ""
+        extra = "".join(f" {m}={s[m]:.3f}" for m in ("S@1", "Page@1") if s.get(m) is not None)
         printer(f"{key:13s} n={s['n']:3d} R@1={s['R@1']:.3f} R@5={s['R@5']:.3f} R@10={s['R@10']:.3f} "
-                f"MRR={s['MRR']:.3f}{s1}")
+                f"MRR={s['MRR']:.3f}{extra}")
     abst = abstention(entries, {i: o["answer"] for i, o in outs.items()})
     if abst["unanswerable_flagged"] is not None:
         printer(f"abstention    unanswerable flagged not-found={abst['unanswerable_flagged']:.3f} "
                 f"answerable kept found={abst['answerable_kept']:.3f}")
+    return table, ranks
+
+
+# -- the library sets (gold: {"doc", "page", "text"}), as ../shared/eval/score_library.py scores them ----
+def _norm_library(s: str) -> str:
+    s = s.replace("\u00ad", "").replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"') \
+         .replace("\u201d", '"')
+    s = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", s)
+    return re.sub(r"\s+", " ", s.replace("\ufffe", "").replace("\x02", "")).strip().lower()
+
+
+def library_hit(result: dict, gold: dict) -> bool:
+    names = " ".join(str(result.get(k) or "") for k in ("source", "document"))
+    stem = gold["doc"].rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return (gold["doc"] in names or stem in names) and _norm_library(gold["text"]) in _norm_library(result.get("text", ""))
+
+
+def score_library(entries: list[dict], results: dict[str, list[dict]]) -> tuple[dict, dict]:
+    """R@1/5/10, MRR@10 and Page@1 (of all answerable queries: the top result is a hit on the gold page)."""
+    by, ranks = {}, {}
+    for e in entries:
+        if e["kind"] == "unanswerable":
+            continue
+        res = results.get(e["id"], [])[:10]
+        rank, page1 = None, False
+        for n, r in enumerate(res, 1):
+            hits = [g for g in e["gold"] if library_hit(r, g)]
+            if hits:
+                rank = n
+                pages = r.get("pages") or ([r["page"]] if r.get("page") is not None else [])
+                page1 = n == 1 and any(g["page"] in pages for g in hits)
+                break
+        ranks[e["id"]] = rank
+        for key in ("all", e["kind"]):
+            b = by.setdefault(key, {"n": 0, "r1": 0, "r5": 0, "r10": 0, "mrr": 0.0, "page1": 0})
+            b["n"] += 1
+            if rank:
+                b["r1"] += rank == 1
+                b["r5"] += rank <= 5
+                b["r10"] += 1
+                b["mrr"] += 1 / rank
+                b["page1"] += page1
+    table = {k: {"n": b["n"], "R@1": b["r1"] / b["n"], "R@5": b["r5"] / b["n"], "R@10": b["r10"] / b["n"],
+                 "MRR": b["mrr"] / b["n"], "Page@1": b["page1"] / b["n"]} for k, b in by.items()}
     return table, ranks

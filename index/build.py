@@ -48,6 +48,7 @@ class BuildSummary:
     seconds: float
     added: list[str] = field(default_factory=list)      # ids of documents (re)ingested now
     removed: list[str] = field(default_factory=list)
+    from_files: bool = False                             # skipped names files (their reasons start with the name)
 
 
 def _load_previous(index_dir: Path, strict: bool) -> store.LoadedIndex | None:
@@ -83,7 +84,8 @@ class _Cache:
     def save(self, keys: list[str], vectors: np.ndarray) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         name = f"{time.monotonic_ns()}"
-        np.save(self.dir / f"{name}.npy", vectors, allow_pickle=False)
+        with open(self.dir / f"{name}.npy", "wb") as f:
+            np.lib.format.write_array(f, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
         (self.dir / f"{name}.json").write_text(json.dumps(keys), encoding="utf-8")   # written last: marks it whole
         self.vectors.update(zip(keys, vectors))
 
@@ -217,7 +219,8 @@ def build(corpus_dir: Path | None, index_dir: Path, preset: str | None = None, i
         _Cache(index_dir, None, info.fingerprint).clear()
     return BuildSummary(gen, len(documents), len(passages), len(units), embedded,
                         [(r["path"], r["reason"]) for r in manifest["skipped"] if r.get("new")],
-                        time.perf_counter() - started, [d.document.id for d in new], list(remove or []))
+                        time.perf_counter() - started, [d.document.id for d in new], list(remove or []),
+                        bool(paths))
 
 
 def _keep(old, kept: list[str], old_docs: dict):

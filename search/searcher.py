@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from index import store
-from index.dense import all_scores, build_faiss
 from index.lexical import BM25Index
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED, context
@@ -20,6 +19,8 @@ from .fuse import fusion, scale_by_max
 from .glossary import load_glossary
 from .results import Answer, Group, Hit, SearchResult, Span, TableRow
 
+RANK_DEPTH = 1000                 # a ranking keeps this many passages in order (check, grouping and
+                                  # calibration read at most the first GROUP_POOL)
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
@@ -63,10 +64,11 @@ class Searcher:
         self.sentence_unit: dict[tuple[int, int, int], int] = {
             (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
         self._sentence_terms: dict[tuple[int, int], set[str]] = {}
-        self.faiss = build_faiss(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
+        self.vectors = np.ascontiguousarray(loaded.vectors, dtype=np.float32)
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
         self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
-        self.row_words = [self._row_words(p) for p in self.passages]
+        self.row_index = np.array([i for i, p in enumerate(self.passages) if p.kind == "table-row"], dtype=np.int64)
+        self.row_words = [self._row_words(self.passages[i]) for i in self.row_index]
         self.table_rows: dict[str, list[tuple[Passage, set[str]]]] = {}     # table id -> rows, cell words
         for p in self.passages:
             if p.kind == "table-row":
@@ -98,7 +100,7 @@ class Searcher:
     def score(self, query: str, vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Per-passage scores from each retriever, plus per-unit dense similarities."""
         vector = self.encode(query) if vector is None else vector
-        unit_sim = all_scores(self.faiss, vector, len(self.unit_passage))
+        unit_sim = self.vectors @ np.asarray(vector, dtype=np.float32)    # exact: every unit, one BLAS call
         n = len(self.passages)
         dense_passage = np.full(n, -1.0, dtype=np.float32)
         dense_sentence = np.full(n, -1.0, dtype=np.float32)
@@ -108,15 +110,14 @@ class Searcher:
         dense_sentence = np.maximum(dense_sentence, dense_passage)     # one-sentence passages
         bm25 = scale_by_max(self.bm25.scores(self.glossary.expand(query)))
         words = {t for t in self.query_terms(query) if t.isalpha()}
-        table_gate = np.array([bool(words & row) for row in self.row_words], dtype=np.float32)
+        table_gate = np.zeros(n, dtype=np.float32)
+        table_gate[self.row_index] = [bool(words & row) for row in self.row_words]
         return {"dense_passage": dense_passage, "dense_sentence": dense_sentence, "bm25": bm25,
                 "table_gate": table_gate, "named": self.doc_index.named(query), "unit": unit_sim}
 
     def _row_words(self, p: Passage) -> set[str]:
         """A table row's own words (label and values, not the caption or column headings that
         every row repeats): a query word among them is what earns the row its lexical boost."""
-        if p.kind != "table-row":
-            return set()
         own = " ".join([p.label.split(" · ", 1)[-1] if p.label else ""] + [v for _, v in p.cells])
         return {t for t in self.bm25.tokenize([own])[0] if t.isalpha()}
 
@@ -133,8 +134,7 @@ class Searcher:
         scores = self.score(query)
         allowed = self._allowed(kinds, part) & self.doc_index.mask(filters)
         fused = np.where(allowed, self.fuse(scores), -np.inf)
-        order = [int(i) for i in np.argsort(-fused, kind="stable") if np.isfinite(fused[i])]
-        return Ranking(query, scores, fused, order, allowed)
+        return Ranking(query, scores, fused, top_order(fused, RANK_DEPTH), allowed)
 
     # -- the public call ---------------------------------------------------------------------
     def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None,
@@ -247,6 +247,15 @@ class Searcher:
         return Answer(found, round(confidence, 3), best, top.passage_id, top.citation,
                       not_mentioned=list(facts.unknown) or None, not_given=list(facts.not_given) or None,
                       reason=None if found else reason(facts))
+
+
+def top_order(scores: np.ndarray, n: int) -> list[int]:
+    """The indices of the n best finite scores, best first (ties in index order, as a stable sort)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) > n:
+        cut = np.partition(scores[finite], len(finite) - n)[len(finite) - n]
+        finite = finite[scores[finite] >= cut]
+    return finite[np.argsort(-scores[finite], kind="stable")][:n].tolist()
 
 
 def check_query(query: str) -> str:

@@ -134,9 +134,10 @@ def write_catalog(root: Path, entries: list[dict]) -> None:
 
 
 def snapshot(index_dir: Path) -> dict[str, bytes]:
-    """Every file of the index folder (the lock file aside), by relative path."""
+    """Every file of the index being served (the lock file and the embedding cache, which keeps the
+    vectors of an interrupted ingest for the next one, aside), by relative path."""
     return {str(p.relative_to(index_dir)): p.read_bytes() for p in sorted(index_dir.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+            if p.is_file() and p.name != ".lock" and "embedding-cache" not in p.relative_to(index_dir).parts}
 
 
 def leftovers(index_dir: Path) -> list[str]:
