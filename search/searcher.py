@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from index import store
+from index.dense import DenseIndex
 from index.lexical import BM25Index
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED, context
@@ -40,22 +41,45 @@ class Ranking:
     allowed: np.ndarray
 
 
+HAND_SET = {"w_dense_passage": 0.35, "w_dense_sentence": 0.5, "w_bm25": 0.10,
+            "table_bm25": 0.4,    # extra lexical weight for table rows: dense models read tables poorly
+            "w_named": 0.3}       # for passages of a document the query names (council, title; its year)
+
+
+def fusion_weights(preset: str = "fast") -> dict[str, float]:
+    """The fusion weights of a model preset: its table in search/weights.toml (fitted and recorded by
+    evaluation/fit.py), HAND_SET for any weight or preset the file lacks."""
+    import tomllib
+    try:
+        table = tomllib.loads((Path(__file__).with_name("weights.toml")).read_text(encoding="utf-8")).get(preset, {})
+    except (OSError, tomllib.TOMLDecodeError):
+        table = {}
+    return {k: float(table.get(k, v)) for k, v in HAND_SET.items()}
+
+
+_FAST = fusion_weights("fast")
+
+
 @dataclass
 class Settings:
     fusion: str = "convex"
-    w_dense_passage: float = 0.35
-    w_dense_sentence: float = 0.5
-    w_bm25: float = 0.10
-    table_bm25: float = 0.4           # extra lexical weight for table rows: dense models read tables poorly
-    w_named: float = 0.3              # for passages of a document the query names (council, title; its year)
+    w_dense_passage: float = _FAST["w_dense_passage"]
+    w_dense_sentence: float = _FAST["w_dense_sentence"]
+    w_bm25: float = _FAST["w_bm25"]
+    table_bm25: float = _FAST["table_bm25"]
+    w_named: float = _FAST["w_named"]
     highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
     max_highlights: int = 2
+
+    @classmethod
+    def for_preset(cls, preset: str, **overrides) -> "Settings":
+        return cls(**{**fusion_weights(preset), **overrides})
 
 
 class Searcher:
     def __init__(self, loaded: store.LoadedIndex, model, info, settings: Settings | None = None):
         self.index, self.model, self.info = loaded, model, info
-        self.settings = settings or Settings()
+        self.settings = settings or Settings.for_preset(info.name)
         self.passages: list[Passage] = loaded.passages
         self.documents = loaded.documents
         units = loaded.units
@@ -64,7 +88,7 @@ class Searcher:
         self.sentence_unit: dict[tuple[int, int, int], int] = {
             (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
         self._sentence_terms: dict[tuple[int, int], set[str]] = {}
-        self.vectors = np.ascontiguousarray(loaded.vectors, dtype=np.float32)
+        self.dense = DenseIndex(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
         self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
         self.row_index = np.array([i for i, p in enumerate(self.passages) if p.kind == "table-row"], dtype=np.int64)
@@ -100,7 +124,7 @@ class Searcher:
     def score(self, query: str, vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Per-passage scores from each retriever, plus per-unit dense similarities."""
         vector = self.encode(query) if vector is None else vector
-        unit_sim = self.vectors @ np.asarray(vector, dtype=np.float32)    # exact: every unit, one BLAS call
+        unit_sim = self.dense.scores(vector)
         n = len(self.passages)
         dense_passage = np.full(n, -1.0, dtype=np.float32)
         dense_sentence = np.full(n, -1.0, dtype=np.float32)

@@ -19,16 +19,16 @@ import pytest
 
 import cli
 from index import dense, models, store
-from tests.test_safety_ingest import (ALPHA, BETA, FAKE_FINGERPRINT, FakeEmbedder, fake, install_fake,  # noqa: F401
-                                      one_line, write_corpus)
+from tests.conftest import FAKE_FINGERPRINT, FakeEmbedder, write_corpus
+from tests.test_safety_ingest import ALPHA, BETA, one_line
 
 FIX = "askreport ingest"
 
 
 # -- helpers --------------------------------------------------------------------------------
 @pytest.fixture
-def idx(tmp_path, fake) -> Path:
-    """A small committed index built with the fake embedder."""
+def idx(tmp_path, fake_embedder) -> Path:
+    """A small committed index built with the fake embedder (tests/conftest.py)."""
     from index.build import build
     corpus = write_corpus(tmp_path / "corpus", {"alpha.txt": ALPHA, "beta.txt": BETA})
     build(corpus, tmp_path / "index", progress=False)
@@ -222,7 +222,7 @@ def test_searcher_refuses_an_inconsistent_index_before_loading_the_model(idx, mo
 # == 15. another model, dimension or normalisation ============================================
 def open_with(monkeypatch, index_dir: Path, embedder: FakeEmbedder):
     import search.searcher
-    monkeypatch.setattr(search.searcher, "load_model", embedder.load_model)
+    embedder.install(monkeypatch)
     return search.searcher.Searcher.open(index_dir)
 
 
@@ -244,7 +244,7 @@ def test_index_from_another_model_is_refused_naming_both(idx, monkeypatch):
 
 def test_index_with_another_dimension_is_refused_naming_both(tmp_path, monkeypatch):
     from index.build import build
-    install_fake(monkeypatch, dim=768)
+    FakeEmbedder(dim=768).install(monkeypatch)
     corpus = write_corpus(tmp_path / "corpus", {"alpha.txt": ALPHA})
     build(corpus, tmp_path / "index", progress=False)
     with pytest.raises(store.IndexLoadError) as e:
@@ -271,9 +271,10 @@ def test_vectors_that_are_not_unit_length_are_refused(idx):
 
 
 @pytest.mark.slow
-def test_index_from_a_fake_model_is_refused_by_the_installed_model(idx):
+def test_index_from_a_fake_model_is_refused_by_the_installed_model(idx, monkeypatch):
     """With the real all-MiniLM-L6-v2: its fingerprint is not the fake one that built the index."""
     import search.searcher
+    monkeypatch.setattr(search.searcher, "load_model", models.load_model)     # the real one, not the fake
     with pytest.raises(store.IndexLoadError) as e:
         search.searcher.Searcher.open(idx)
     installed = models.model_fingerprint(models.get_preset("fast").locate())
@@ -379,3 +380,14 @@ def test_flat_index_top_k_equals_numpy_brute_force():
         assert np.allclose([s for _, s in hits], exact[order[:10]], atol=1e-5)
         assert np.allclose(dense.all_scores(index, q, len(vectors)), exact, atol=1e-5)   # k = n: every unit
     assert isinstance(index, faiss.IndexFlatIP)
+
+
+@pytest.mark.parametrize("index_type", dense.INDEX_TYPES)
+def test_the_dense_index_ranks_the_exact_top_unit_first(index_type):
+    """The approximate (HNSW) index returns the exact index's top unit, on 3,000 units."""
+    vectors, queries = unit_rows(3000, 64, seed=7), unit_rows(25, 64, seed=8)
+    index = dense.DenseIndex(vectors, index_type)
+    for q in queries:
+        scores = index.scores(q)
+        assert int(np.argmax(scores)) == int(np.argmax(vectors @ q))
+    assert np.array_equal(index.scores(np.full(64, np.nan, dtype=np.float32)), np.full(3000, -1.0, dtype=np.float32))
