@@ -1,4 +1,4 @@
-"""askreport in the browser: ask the report, check a quote, read the report.
+"""askreport in the browser: ask the documents, check a quote, read them.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--index-dir DIR]
 
@@ -11,8 +11,10 @@ the same JSON as `askreport search --json` / `askreport check --json`. A query l
 search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused. At most
 $ASKREPORT_QUEUE_MAX requests (default 256) wait in the queue; beyond that a request gets "queue full".
 
-Thin by design: handlers call the Searcher / check code the CLI uses; all HTML comes from
-present/html.py; the page's CSS and its one small script are in present/assets/.
+Thin by design: handlers call the Searcher / check code the CLI uses and hand the typed results to the
+renderers in present/ (Jinja2 templates); the page's CSS and its one small script are in present/assets/.
+Nothing here knows a document: part labels, example questions, the check example and the names the UI
+uses come from the index's documents (corpus/catalog.toml and each outline).
 """
 from __future__ import annotations
 
@@ -34,28 +36,18 @@ from pathlib import Path
 import gradio as gr
 
 from ingest.passage import slug
-from present import html
+from present import cards, checkview, exports, pages
+from present.reader import Report
 from search import MAX_QUERY_CHARS, QueryError, Searcher, open_or_build
+from search.results import CheckResult
 
 ASSETS = config.ROOT / "present" / "assets"
 log = logging.getLogger("askreport.app")
 
-PART_CHOICES = [("Everything", "all"), ("Babies under one", "babies"), ("Young people 14+", "young-people"),
-                ("Summary & background", "front"), ("Annexes (data)", "annexes")]
 KIND_CHOICES = [("All kinds", "all"), ("Findings", "findings"), ("Practice implications", "practice"),
                 ("Case studies", "case-studies"), ("Tables", "tables")]
 KIND_GROUPS = {"findings": {"paragraph", "list", "quote"}, "practice": {"practice-implications"},
                "case-studies": {"case-study"}, "tables": {"table", "table-row"}}
-EXAMPLES = [
-    ("Baby’s weight checks", "Why should a baby's weight be plotted at the 8-week check?"),
-    ("Fathers", "Were fathers and male partners left out of assessments?"),
-    ("Teenagers as adults", "Were teenagers treated as adults rather than as children?"),
-    ("Pre-birth assessment", "When should a pre-birth assessment be started?"),
-    ("Causes of death", "What were the causes of death in Table 4?"),
-    ("Housing", "What did reviews say about housing for young mothers and babies?"),
-]
-CHECK_EXAMPLE = ("If the weight had been plotted ... it would have shown the falling off in the rate of "
-                 "weight increse")
 FRIENDLY_ERROR = "Something went wrong while searching. Please try again, or try different words."
 
 
@@ -91,7 +83,17 @@ class App:
 
     def __init__(self, searcher: Searcher):
         self.searcher = searcher
-        self.report = html.Report(searcher.passages, searcher.documents)
+        self.report = Report(searcher.passages, searcher.documents)
+        self.library = self.report.library
+        documents = list(searcher.documents.values())
+        parts: dict[str, str] = {}
+        for doc in documents:
+            for name, label in doc.parts.items():
+                parts.setdefault(name, label)
+        self.part_choices = [("Everything", "all"), *((label, name) for name, label in parts.items())]
+        self.examples = [(label, question) for doc in documents for label, question in doc.examples]
+        self.check_example = next((doc.check_example for doc in documents if doc.check_example), None)
+        self.question_hint = next((doc.question_hint for doc in documents if doc.question_hint), None)
         self.reader_html = self.report.reader()
         self.tmp = Path(tempfile.mkdtemp(prefix="askreport-app-"))
         atexit.register(shutil.rmtree, self.tmp, True)
@@ -102,7 +104,7 @@ class App:
     def search(self, query: str, k: int = 10, part: str | None = "all", kind: str | list | None = "all"):
         text, note = cut(query)
         out = self.searcher.search(text, k=max(1, min(int(k), 50)), kinds=kinds_of(kind), part=part_of(part))
-        return out.to_json(), note
+        return out, note
 
     def check_fn(self):
         if self._check is None:
@@ -113,23 +115,23 @@ class App:
                 return None
         return self._check
 
-    def check(self, text: str) -> tuple[dict, str | None]:
+    def check(self, text: str) -> tuple[CheckResult, str | None]:
         text, note = cut(text)
         fn = self.check_fn()
         if fn is not None:
-            return fn(self.searcher, text).to_json(), note
-        out = self.searcher.search(text, k=3).to_json()   # quote checking not installed: the closest passages
+            return fn(self.searcher, text), note
+        out = self.searcher.search(text, k=3)   # quote checking not installed: the closest passages
         fallback = "Quote checking is not available in this version; these are the closest passages."
-        return ({"query": out["query"], "verdict": None, "similarity": None, "matches": out["results"]},
-                " ".join(x for x in (note, fallback) if x))
+        return CheckResult(out.query, None, None, "", out.results), " ".join(x for x in (note, fallback) if x)
 
     # -- API -------------------------------------------------------------------------------------
     def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all") -> dict:
-        """Search the report: the same JSON as `askreport search --json`. part: all, babies, young-people,
-        front or annexes. kind: all, findings, practice, case-studies, tables, or passage kinds separated by
-        commas. A query longer than MAX_QUERY_CHARS characters is cut to that length, not refused."""
+        """Search the documents: the same JSON as `askreport search --json`. part: all, or one of the parts the
+        documents' outlines name (the Part filter's choices). kind: all, findings, practice, case-studies, tables,
+        or passage kinds separated by commas. A query longer than MAX_QUERY_CHARS characters is cut to that
+        length, not refused."""
         try:
-            return self.search(query, k, part, kind)[0]
+            return self.search(query, k, part, kind)[0].to_json()
         except QueryError as e:
             raise gr.Error(str(e)) from None
         except Exception:  # a clear message, never a traceback or a bare "error"
@@ -137,11 +139,11 @@ class App:
             raise gr.Error(FRIENDLY_ERROR) from None
 
     def api_check(self, text: str) -> dict:
-        """Check a quote or claim against the report: the same JSON as `askreport check --json`
+        """Check a quote or claim against the documents: the same JSON as `askreport check --json`
         (verdict: verbatim, near-verbatim, paraphrase, figures-differ or not-found). Text longer than
         MAX_QUERY_CHARS characters is cut to that length."""
         try:
-            return self.check(text)[0]
+            return self.check(text)[0].to_json()
         except QueryError as e:
             raise gr.Error(str(e)) from None
         except Exception:
@@ -150,20 +152,22 @@ class App:
 
     # -- UI handlers -----------------------------------------------------------------------------
     def ui_search(self, query: str, part: str, kind: str):
+        """The results as HTML, and the search as its JSON (kept in the page's state for the downloads)."""
         if not (query or "").strip():
-            return html.message("Type a question, then press Enter.", "info"), None
+            return pages.message("Type a question, then press Enter.", "info"), None
         try:
             out, note = self.search(query, 10, part, kind)
         except QueryError as e:
-            return html.message(f"That search could not be run: {e}.", "warn"), None
+            return pages.message(f"That search could not be run: {e}.", "warn"), None
         except Exception:  # never a traceback in the page
             log.exception("search failed")
-            return html.message(FRIENDLY_ERROR, "error"), None
-        labels = (dict((v, k) for k, v in PART_CHOICES).get(part) if part not in (None, "all") else None,
+            return pages.message(FRIENDLY_ERROR, "error"), None
+        labels = (dict((v, k) for k, v in self.part_choices).get(part) if part not in (None, "all") else None,
                   dict((v, k) for k, v in KIND_CHOICES).get(kind) if kind not in (None, "all") else None)
-        share = {"q": out["query"], "part": part if part != "all" else None, "kind": kind if kind != "all" else None}
-        return self.report.search_html(out, part_label=labels[0], kind_label=labels[1], note=note, share=share,
-                                       stamp=next(self.stamps)), out
+        share = {"q": out.query, "part": part if part != "all" else None, "kind": kind if kind != "all" else None}
+        page = cards.search_html(self.report, out, part_label=labels[0], kind_label=labels[1], note=note,
+                                 share=share, stamp=next(self.stamps))
+        return page, out.to_json()
 
     def ui_example(self, question: str, part: str, kind: str):
         return (question, *self.ui_search(question, part, kind))
@@ -172,7 +176,7 @@ class App:
         if not out or not out.get("results"):
             return gr.update(visible=False, value=None), gr.update(visible=False, value=None)
         try:
-            csv_text, md_text = html.results_csv(out), html.results_markdown(out)
+            csv_text, md_text = exports.results_csv(out, self.library), exports.results_markdown(out, self.library)
             folder = self.tmp / hashlib.sha256((csv_text + md_text).encode()).hexdigest()[:16]
             folder.mkdir(exist_ok=True)
             name = "askreport-" + (slug(out["query"], 40) or "results")
@@ -186,20 +190,20 @@ class App:
 
     def ui_check(self, text: str):
         if not (text or "").strip():
-            return html.message("Paste a quote or a claim, then press Check.", "info")
+            return pages.message("Paste a quote or a claim, then press Check.", "info")
         try:
             out, note = self.check(text)
         except QueryError as e:
-            return html.message(f"That text could not be checked: {e}.", "warn")
+            return pages.message(f"That text could not be checked: {e}.", "warn")
         except Exception:
             log.exception("check failed")
-            return html.message("Something went wrong while checking. Please try again.", "error")
-        return self.report.check_html(out, note=note)
+            return pages.message("Something went wrong while checking. Please try again.", "error")
+        return checkview.check_html(self.report, out, note=note)
 
     def ui_load(self, request: gr.Request):
         params = dict(request.query_params) if request is not None else {}
         query = (params.get("q") or "").strip()
-        part = params.get("part") if params.get("part") in dict((v, k) for k, v in PART_CHOICES) else "all"
+        part = params.get("part") if params.get("part") in dict((v, k) for k, v in self.part_choices) else "all"
         kind = params.get("kind") if params.get("kind") in dict((v, k) for k, v in KIND_CHOICES) else "all"
         if not query:
             return gr.update(), gr.update(), gr.update(), gr.update(), None
@@ -227,28 +231,29 @@ def queue_max() -> int:
 
 def build_demo(app: App) -> gr.Blocks:
     private = {"api_visibility": "private"}
-    doc = next(iter(app.searcher.documents.values()), None)
-    with gr.Blocks(title=f"{doc.short_title if doc else 'Report'} · askreport", analytics_enabled=False, delete_cache=(3600, 3600),
-                   fill_width=False) as demo:
-        gr.HTML(html.header(doc), js_on_load=None, elem_id="ar-header", apply_default_css=False)
+    lib = app.library
+    title = f"{lib.single.short_title} · askreport" if lib.single else "askreport"
+    hint = f"Ask a question, e.g. {app.question_hint}" if app.question_hint else "Ask a question"
+    with gr.Blocks(title=title, analytics_enabled=False, delete_cache=(3600, 3600), fill_width=False) as demo:
+        gr.HTML(pages.header(lib), js_on_load=None, elem_id="ar-header", apply_default_css=False)
         state = gr.State(None)
         with gr.Tabs(elem_id="ar-tabs"):
             with gr.Tab("Ask", id="ask", elem_id="tab-ask"):
                 with gr.Row(equal_height=True, elem_id="ask-row"):
                     query = gr.Textbox(label="Your question", show_label=False, lines=1, max_lines=1, scale=5,
-                                       placeholder="Ask a question, e.g. why plot a baby’s weight?",
-                                       elem_id="query", autofocus=True, submit_btn=False, container=False)
+                                       placeholder=hint, elem_id="query", autofocus=True, submit_btn=False,
+                                       container=False)
                     go = gr.Button("Search", variant="primary", scale=0, min_width=96, elem_id="search-btn")
                 with gr.Row(elem_id="filters", equal_height=True):
-                    part = gr.Dropdown(PART_CHOICES, value="all", label="Part of the report", elem_id="part",
-                                       filterable=False, min_width=160)
+                    part = gr.Dropdown(app.part_choices, value="all", label=f"Part of {lib.noun}", elem_id="part",
+                                       filterable=False, min_width=160, visible=len(app.part_choices) > 1)
                     kind = gr.Dropdown(KIND_CHOICES, value="all", label="Kind of text", elem_id="kind",
                                        filterable=False, min_width=160)
-                with gr.Row(elem_id="examples"):
-                    gr.HTML(html.label("Try:"), js_on_load=None, elem_classes="ex-label-wrap")
+                with gr.Row(elem_id="examples", visible=bool(app.examples)):
+                    gr.HTML(pages.label("Try:"), js_on_load=None, elem_classes="ex-label-wrap")
                     example_buttons = [(gr.Button(label, size="sm", variant="secondary", elem_classes="ex-btn",
-                                                  min_width=0, scale=0), question) for label, question in EXAMPLES]
-                results = gr.HTML(html.welcome(), elem_id="results", js_on_load=None, apply_default_css=False)
+                                                  min_width=0, scale=0), question) for label, question in app.examples]
+                results = gr.HTML(pages.welcome(lib), elem_id="results", js_on_load=None, apply_default_css=False)
                 with gr.Row(elem_id="exports"):
                     csv_btn = gr.DownloadButton("Download results (CSV)", visible=False, size="sm",
                                                 variant="secondary", elem_id="dl-csv")
@@ -256,14 +261,14 @@ def build_demo(app: App) -> gr.Blocks:
                                                variant="secondary", elem_id="dl-md")
             with gr.Tab("Check a quote", id="check", elem_id="tab-check"):
                 check_text = gr.Textbox(label="Quote or claim", lines=4, max_lines=12, elem_id="check-text",
-                                        placeholder="Paste a quotation or a claim attributed to the report…")
+                                        placeholder=f"Paste a quotation or a claim attributed to {lib.noun}…")
                 with gr.Row(elem_id="check-row"):
                     check_go = gr.Button("Check", variant="primary", scale=0, min_width=120, elem_id="check-btn")
                     check_ex = gr.Button("Try a misremembered quote", size="sm", variant="secondary", scale=0,
-                                         min_width=0, elem_classes="ex-btn")
-                check_out = gr.HTML(html.check_welcome(), elem_id="check-result", js_on_load=None,
+                                         min_width=0, elem_classes="ex-btn", visible=bool(app.check_example))
+                check_out = gr.HTML(pages.check_welcome(lib), elem_id="check-result", js_on_load=None,
                                     apply_default_css=False)
-            with gr.Tab("Read the report", id="read", elem_id="tab-read"):
+            with gr.Tab(f"Read {lib.noun}", id="read", elem_id="tab-read"):
                 gr.HTML(app.reader_html, elem_id="reader", js_on_load=None, apply_default_css=False)
 
         searched = dict(fn=app.ui_search, inputs=[query, part, kind], outputs=[results, state],
@@ -280,7 +285,7 @@ def build_demo(app: App) -> gr.Blocks:
         checked = dict(fn=app.ui_check, inputs=check_text, outputs=check_out, show_progress="minimal", **private)
         check_go.click(**checked)
         check_text.submit(**checked)
-        check_ex.click(lambda: CHECK_EXAMPLE, None, check_text, queue=False, **private).then(**checked)
+        check_ex.click(lambda: app.check_example, None, check_text, queue=False, **private).then(**checked)
         demo.load(app.ui_load, None, [query, part, kind, results, state], **private) \
             .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private)
 

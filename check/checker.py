@@ -73,7 +73,7 @@ def check(searcher, text: str) -> CheckResult:
     facts = searcher.facts(ranking, alignment=best[1].score if best else None, query=_without_numbers(query))
     found, _ = decide(facts, claim=True)
     if not order:
-        return ctx.out("not-found", 0.0, "The report has no passage to compare this with.", [])
+        return ctx.out("not-found", 0.0, "The documents have no passage to compare this with.", [])
     figures = claim_figures(query)
     top = best_passage(searcher, scores, order, figures)
     if found:
@@ -164,7 +164,7 @@ class _Context:
             if len(matches) < MAX_VERBATIM_MATCHES:
                 matches.append(self.result(len(matches) + 1, i, match=_span(text, a, b), span=(a, b)))
         places = ", ".join(self.where(m) for m in seen) if len(seen) <= 3 else f"{len(seen)} places"
-        return self.out("verbatim", 1.0, f"The report says exactly this ({places}).", matches)
+        return self.out("verbatim", 1.0, f"The documents say exactly this ({places}).", matches)
 
     def near_verbatim(self, doc_id: str, al: Alignment) -> dict:
         i = source_passage(self.s, doc_id, al.start_char, al.end_char)
@@ -196,13 +196,13 @@ class _Context:
 
     def paraphrase(self, i: int) -> dict:
         return self.out("paraphrase", self.dense(i),
-                        f"Not the report's wording; closest passage — read it: {self.where(i)} "
+                        f"Not the source's wording; closest passage — read it: {self.where(i)} "
                         f"(similarity {self.dense(i):.2f}).",
                         [self.result(1, i), *self.others({i}, 2)])
 
     def not_found(self, top: int, why: str) -> dict:
         return self.out("not-found", self.dense(top),
-                        f"Not found: no passage of the report says this. {why} The nearest passages are shown for "
+                        f"Not found: no passage of the documents says this. {why} The nearest passages are shown for "
                         f"reference (best similarity {self.dense(top):.2f}).",
                         [self.result(1, top), *self.others({top}, 2)])
 
@@ -326,8 +326,8 @@ def describe(d: dict) -> str:
     if d.get("op") == "delete" or not q:
         return f"omits “{s}”"
     if d.get("kind") == "number":
-        return f"the report gives “{s}” where the text says “{q}”"
-    return f"“{q}” for the report’s “{s}”"
+        return f"the source gives “{s}” where the text says “{q}”"
+    return f"“{q}” for the source’s “{s}”"
 
 
 def short(text: str, limit: int = 60) -> str:

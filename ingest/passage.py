@@ -105,7 +105,7 @@ def place(passage: Passage, short: bool = False) -> str:
 
 
 def citation(passage: Passage, document: Document) -> str:
-    """'Ofsted (2011) Ages of concern, para 40'; with the printed page where the document has pages:
+    """'Ofsted (2011) <short title>, para 40'; with the printed page where the document has pages:
     'Ofsted (2025) Inspection of Dorset …, para 14, p. 4'."""
     page = f", p. {passage.page_label}" if passage.page_label else ""
     return f"{document.author_year}, {place(passage)}{page}"

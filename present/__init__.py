@@ -1,1 +1,5 @@
-"""What users see: HTML for the web app (present.html), plain text for the terminal (present.text), the app's CSS/JS (assets/)."""
+"""What users see. HTML for the web app, drawn by Jinja2 templates (templates/, autoescaped) from the typed
+results of search/results.py: cards (the answer and result cards), checkview (a quote or claim checked),
+reader (the Read tab, and `Report`, the passages every renderer looks up), tables, pages (header, welcome,
+messages), exports (CSV and Markdown downloads), common (shared helpers, naming the documents). Plain text
+for the terminal: text. The app's CSS and its one script: assets/."""

@@ -163,13 +163,13 @@ def features(scores: dict[str, np.ndarray], order: list[int], allowed: np.ndarra
 
 
 def reason(f: Features, t: Thresholds = THRESHOLDS, claim: bool = False) -> str:
-    """One line for users on why the report does not appear to answer (or say) this."""
+    """One line for users on why the documents do not appear to answer (or say) this."""
     if f.unknown:
-        return f"The report never mentions {join_words(f.unknown)}."
+        return f"The documents never mention {join_words(f.unknown)}."
     if f.not_given:
         return f"The closest passage does not give {join_words(f.not_given, 'or')}."
     if f.dense < (t.says_min if claim else t.dense_min):
-        return "No sentence in the report is close in meaning to this."
+        return "No sentence in the documents is close in meaning to this."
     return "The passages closest in meaning do not share this text's key words."
 
 

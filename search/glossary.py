@@ -50,7 +50,7 @@ def _pattern(phrase: str, *, tolerant: bool = True, exact_case: bool = False) ->
         return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)")
     parts = re.split(r"( |-)", phrase)
     words = [re.escape(w) for w in parts[::2]]
-    if re.search(r"[^aeiou]y$", parts[-1], re.I):  # baby -> babies
+    if re.search(r"[^aeiou]y$", parts[-1], re.I):  # city -> cities
         words[-1] = re.escape(parts[-1][:-1]) + "(?:y|ie)"
     if tolerant:
         words = ["'?".join(w.split("'")) for w in words]

@@ -57,8 +57,8 @@ def test_a_passage_gives_a_fact_of_a_kind_or_not(kind, yes, no):
     assert gives(BY_NAME[kind], yes) and not gives(BY_NAME[kind], no)
 
 
-def test_places_are_named_by_the_documents_own_tables(real_searcher):
-    places = area_names(real_searcher.passages)
+def test_places_are_named_by_the_documents_own_tables(passages):
+    places = area_names(passages)
     assert {"York", "Birmingham", "Barking & Dagenham"} <= places
     assert not places & {"Outstanding", "Good", "Inadequate", "Total", "Homicide"}   # Table 1 and 4 rows
     assert gives(BY_NAME["place"], "Local Safeguarding Children Board: York", places)
@@ -78,7 +78,7 @@ def test_a_missing_kind_of_fact_overrides_strong_similarity():
     found, confidence = decide(Features(dense=0.9, lexical=1.0, not_given=("a sentence or penalty",)))
     assert found is False and confidence < 0.5
     assert reason(Features(0.9, 1.0, not_given=("a date",))) == "The closest passage does not give a date."
-    assert reason(Features(0.9, 1.0, unknown=("Wales",))) == "The report never mentions Wales."
+    assert reason(Features(0.9, 1.0, unknown=("Wales",))) == "The documents never mention Wales."
 
 
 def test_a_checked_claim_needs_more_than_a_question():

@@ -32,28 +32,29 @@ def fake_result(**over) -> dict:
 
 
 def test_render_escapes_everything():
-    from present import html as render_html
+    from present import cards, checkview, pages
+    from present.reader import Report
     from ingest.passage import Document, Passage
     doc = Document("doc", "T <i>", "R", "Pub", 2011, "x.txt", "OGL")
     p = Passage("doc/p1", "doc", "paragraph", "1", ["Part <b>", "Sub"], fake_result()["text"], 0, 10, "x", "para 1")
-    report = render_html.Report([p], {"doc": doc})
+    report = Report([p], {"doc": doc})
     evil = '<img src=x onerror="window.__xss=1">"\'${alert(1)}{{x}}'
     out = {"query": evil, "model": {"preset": "fast", "model_id": "m"}, "glossary": [evil],
            "answer": {"found": True, "confidence": 0.9, "text": evil, "passage_id": "doc/p1", "citation": evil},
            "results": [fake_result(text=evil + " Second one.", citation=evil, label=evil, section=[evil])]}
-    page = report.search_html(out, part_label=evil, kind_label=evil, note=evil, share={"q": evil})
-    for html_text in (page, report.check_html({"query": evil, "verdict": "near-verbatim", "similarity": 0.9,
+    page = cards.search_html(report, out, part_label=evil, kind_label=evil, note=evil, share={"q": evil})
+    for html_text in (page, checkview.check_html(report, {"query": evil, "verdict": "near-verbatim", "similarity": 0.9,
                                                "matches": [{**fake_result(text=evil), "differences": [
                                                    {"op": "replace", "query": evil, "source": evil,
                                                     "kind": "word", "start_char": 0, "end_char": 5}]}]}),
-                      report.reader(), render_html.message(evil)):
+                      report.reader(), pages.message(evil)):
         assert "<img" not in html_text and "<script" not in html_text and 'onerror="' not in html_text
     assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in page
     assert "<mark>Second one.</mark>" in page
 
 
 def test_render_marks_bullets_and_paragraph_numbers():
-    from present.html import quote_text, text_html
+    from present.common import quote_text, text_html
     text = "17. Practitioners should:\n· ensure a timely assessment\n· take early action"
     html_text = text_html(text, [(text.index("take"), len(text))])
     assert html_text.startswith('<p><span class="pnum">17.</span>')
@@ -64,7 +65,7 @@ def test_render_marks_bullets_and_paragraph_numbers():
 
 
 def test_table_rows_parse_into_cells():
-    from present.html import row_cells, table_columns
+    from present.tables import row_cells, table_columns
     from ingest.passage import Passage
 
     def passage(text):
@@ -81,7 +82,7 @@ def test_table_rows_parse_into_cells():
 
 
 def test_exports():
-    from present.html import results_csv, results_markdown
+    from present.exports import results_csv, results_markdown
     out = {"query": "q", "model": {"preset": "fast", "model_id": "m"},
            "answer": {"found": False, "confidence": 0.1, "text": None, "passage_id": None, "citation": None},
            "glossary": [], "results": [fake_result()]}
@@ -118,7 +119,7 @@ def shape(value):
 def test_api_search_matches_cli_json(real_searcher, client):
     query = "plotting a baby's weight at the 8-week check"
     got = client.predict(query, api_name="/search")
-    want = real_searcher.search(query, k=10)
+    want = real_searcher.search(query, k=10).to_json()
     assert shape(got) == shape(want)
     assert got["query"] == want["query"]
     assert got["results"][0]["passage_id"] == want["results"][0]["passage_id"] == "ages-of-concern/p40"

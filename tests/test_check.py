@@ -57,6 +57,58 @@ def test_lexical_support_is_a_share_of_the_best_score_search_could_return():
     assert lexical_support(bm25, [], allowed) == 0.0
 
 
+# --- every verdict in the terminal, on constructed results (no model) --------------------------------
+
+def _hit(rank: int, text: str, **extra):
+    from search.results import Hit, Span
+    start = 100 * rank
+    return Hit(rank, f"doc/p{rank}", "doc", str(rank), ["Part"], "paragraph", f"para {rank}", text, 0.5,
+               "corpus/doc.txt", start, start + len(text), [Span(start, start + len(text), text)],
+               f"Test (2020) Doc, para {rank}", **extra)
+
+
+def _constructed(verdict: str):
+    """A CheckResult for `verdict` as check() would build it: a first match, then two others."""
+    from search.results import CheckResult, Span
+    first_text = "Seventy-seven girls and 73 boys were the subjects of the reviews."
+    extra = {"differences": []}
+    if verdict in ("verbatim", "near-verbatim", "figures-differ"):
+        extra["match"] = Span(100, 100 + len(first_text), first_text)
+    if verdict == "near-verbatim":
+        extra["differences"] = [{"kind": "spelling", "query": "girlz", "source": "girls", "start_char": 114,
+                                 "end_char": 119}]
+    if verdict == "figures-differ":
+        extra["differences"] = [{"kind": "number", "query": "70", "source": "Seventy-seven", "query_value": 70,
+                                 "source_value": 77, "start_char": 100, "end_char": 113}]
+    matches = [_hit(1, first_text, **extra), _hit(2, "Another passage about the reviews.", differences=[]),
+               _hit(3, "A third passage, further away.", differences=[])]
+    return CheckResult("the text checked", verdict, 0.87, f"Explanation for {verdict}.", matches)
+
+
+@pytest.mark.parametrize("verdict,head,title,others", [
+    ("verbatim", "VERBATIM", "Source", "Also at"),
+    ("near-verbatim", "NEAR-VERBATIM", "Source", "Also near"),
+    ("paraphrase", "PARAPHRASE", "Closest passage — read it", "Also near"),
+    ("figures-differ", "FIGURES DIFFER", "Source", "Also near"),
+    ("not-found", "NOT FOUND", "Nearest passage (it does not say this)", "Also near"),
+])
+def test_every_verdict_renders_for_the_terminal(verdict, head, title, others):
+    from present.text import check_text
+    out = _constructed(verdict)
+    lines = check_text(out).splitlines()
+    assert lines[:2] == [f"{head}  (similarity 0.87)", f"Explanation for {verdict}."]
+    assert f"{title}: Test (2020) Doc, para 1" in lines
+    assert f"{others}: Test (2020) Doc, para 2" in lines and f"{others}: Test (2020) Doc, para 3" in lines
+    shown = "\n".join(lines)
+    assert "Seventy-seven girls and 73 boys" in shown
+    if verdict in ("verbatim", "near-verbatim", "figures-differ"):
+        assert "“Seventy-seven girls and 73 boys were the subjects of the reviews.”" in shown   # the exact span
+    if verdict == "near-verbatim":
+        assert "- “girlz” for the source’s “girls”" in shown
+    if verdict == "figures-differ":
+        assert "- the source gives “Seventy-seven” where the text says “70”" in shown
+
+
 # --- the check, on the report ----------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
@@ -65,7 +117,8 @@ def searcher(real_searcher):
 
 
 @pytest.fixture(scope="session")
-def run(searcher):
+def checked(searcher):
+    """check(searcher, text) -> CheckResult, each text checked once per session."""
     from check.checker import check
     cache = {}
 
@@ -74,6 +127,12 @@ def run(searcher):
             cache[text] = check(searcher, text)
         return cache[text]
     return go
+
+
+@pytest.fixture(scope="session")
+def run(checked):
+    """The JSON of a check (its contract: `check --json`)."""
+    return lambda text: checked(text).to_json()
 
 
 def source_is_first(out):
@@ -143,17 +202,17 @@ def test_near_verbatim_with_an_elision(run):
 
 
 @pytest.mark.slow
-def test_paraphrase_of_a_real_sentence_points_at_its_passage_and_sentence(run, searcher):
-    from check.checker import format_check
+def test_paraphrase_of_a_real_sentence_points_at_its_passage_and_sentence(run, checked, searcher):
+    from present.text import check_text
     text = "Two teenage girls who were sexually exploited had been in care and were known to many agencies for years."
     out = run(text)
     assert out["verdict"] == "paraphrase"
     m = source_is_first(out)
     assert m["label"] == "para 61" and "match" not in m and m["differences"] == []
     assert m["highlights"] and m["highlights"][0]["text"] in m["text"]
-    shown = format_check(out)
+    shown = check_text(checked(text))
     assert "closest passage — read it" in shown.lower() and "true" not in shown.lower()
-    assert searcher.search(text)["answer"]["found"] is True        # the same decision as search
+    assert searcher.search(text).answer.found is True              # the same decision as search
 
 
 @pytest.mark.slow
@@ -213,14 +272,14 @@ def test_a_claim_finds_the_passage_that_states_its_figures(run):
 
 
 @pytest.mark.slow
-def test_not_found_for_something_the_report_never_says(run, searcher):
-    from check.checker import format_check
+def test_not_found_for_something_the_report_never_says(run, checked, searcher):
+    from present.text import check_text
     text = "Ofsted recommends that every school employs a full-time social worker for teenagers."
     out = run(text)
     assert out["verdict"] == "not-found"
     assert out["matches"] and all(m["differences"] == [] and "match" not in m for m in out["matches"])
-    assert "nearest passage" in format_check(out).lower()
-    assert searcher.search(text)["answer"]["found"] is False       # the same decision as search
+    assert "nearest passage" in check_text(checked(text)).lower()
+    assert searcher.search(text).answer.found is False             # the same decision as search
 
 
 @pytest.mark.slow
@@ -230,7 +289,7 @@ def test_json_shape_is_search_results_plus_differences(run, searcher):
     assert set(out) == {"query", "verdict", "similarity", "explanation", "matches"}
     assert isinstance(out["explanation"], str) and "\n" not in out["explanation"]
     assert 0.0 <= out["similarity"] <= 1.0
-    assert set(searcher.search(text, k=1)["results"][0]) == RESULT_KEYS
+    assert set(searcher.search(text, k=1).to_json()["results"][0]) == RESULT_KEYS
     for n, m in enumerate(out["matches"], 1):
         assert set(m) - {"match"} == RESULT_KEYS | {"differences"} and m["rank"] == n
         assert m["citation"].startswith("Ofsted (2011) Ages of concern")
@@ -238,14 +297,32 @@ def test_json_shape_is_search_results_plus_differences(run, searcher):
     assert len({m["passage_id"] for m in out["matches"]}) == len(out["matches"])
 
 
+# One text per verdict, each from the tests above; the first line of the terminal view, and what the
+# first match is called.
+EVERY_VERDICT = {
+    "verbatim": ("the importance of not closing cases too quickly", "VERBATIM", "Source"),
+    "near-verbatim": ("the importance of not closing cases too quikly", "NEAR-VERBATIM", "Source"),
+    "paraphrase": ("Two teenage girls who were sexually exploited had been in care and were known to many "
+                   "agencies for years.", "PARAPHRASE", "Closest passage — read it"),
+    "figures-differ": ("70 girls and 73 boys were the subjects of the serious case reviews", "FIGURES DIFFER",
+                       "Source"),
+    "not-found": ("Ofsted recommends that every school employs a full-time social worker for teenagers.",
+                  "NOT FOUND", "Nearest passage (it does not say this)"),
+}
+
+
 @pytest.mark.slow
-def test_every_verdict_prints_for_the_terminal(run):
-    from check.checker import format_check
-    for text in ["Nine children", "the importance of not closing cases too quikly",
-                 "Ofsted recommends that every school employs a full-time social worker for teenagers."]:
-        shown = format_check(run(text))
-        assert shown.splitlines()[0].split()[0] in ("VERBATIM", "NEAR-VERBATIM", "NOT")
-        assert "Ofsted (2011) Ages of concern" in shown
+@pytest.mark.parametrize("verdict", EVERY_VERDICT)
+def test_every_verdict_prints_for_the_terminal(checked, verdict):
+    from present.text import check_text
+    text, head, title = EVERY_VERDICT[verdict]
+    out = checked(text)
+    assert out.verdict == verdict
+    lines = check_text(out).splitlines()
+    assert lines[0] == f"{head}  (similarity {out.similarity:.2f})"
+    assert lines[1] == out.explanation
+    assert f"{title}: {out.matches[0].citation}" in lines
+    assert out.matches[0].citation.startswith("Ofsted (2011) Ages of concern")
 
 
 @pytest.mark.slow

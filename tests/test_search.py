@@ -1,30 +1,14 @@
-"""Search: fusion and units on small fixtures; the JSON contract and quality on the real report."""
+"""Search: units on small fixtures; the JSON contract and quality on the real report.
+(Fusion: tests/test_fuse.py; highlights, table listing and the answer on a small corpus:
+tests/test_searcher_small.py; the found/not-found decision: tests/test_decision.py.)"""
 import json
 import re
 
-import numpy as np
 import pytest
 
-from search.fuse import convex, fusion, rrf, scale_by_max
 from index.units import build_units
 from ingest.passage import Passage, Sentence
 from tests.conftest import REPORT
-
-
-def test_rrf_prefers_agreement():
-    dense = np.array([0.9, 0.8, 0.1])
-    lexical = np.array([0.0, 5.0, 4.0])
-    fused = rrf([dense, lexical], [1.0, 1.0])
-    assert int(np.argmax(fused)) == 1                 # second in one list, first in the other
-
-
-def test_convex_and_scaling():
-    assert np.allclose(scale_by_max(np.array([0.0, 2.0, 4.0])), [0, 0.5, 1])
-    assert np.allclose(scale_by_max(np.zeros(3)), 0)
-    fused = convex([np.array([0.2, 0.9]), np.array([1.0, 0.0])], [0.5, 0.5])
-    assert np.allclose(fused, [0.6, 0.45])
-    with pytest.raises(ValueError, match="unknown fusion"):
-        fusion("borda")
 
 
 def _passage(text: str, sentences: list[str], kind="paragraph") -> Passage:
@@ -65,16 +49,16 @@ def searcher(real_searcher):
 @pytest.mark.slow
 def test_weight_plotting_question_finds_para_40(searcher):
     out = searcher.search("When should a GP plot a baby's weight on a chart?", k=5)
-    top = out["results"][0]
-    assert top["paragraph"] == "40" and top["citation"] == "Ofsted (2011) Ages of concern, para 40"
-    assert "plot" in top["highlights"][0]["text"]
-    assert out["answer"]["passage_id"] == "ages-of-concern/p40"
+    top = out.results[0]
+    assert top.paragraph == "40" and top.citation == "Ofsted (2011) Ages of concern, para 40"
+    assert "plot" in top.highlights[0].text
+    assert out.answer.passage_id == "ages-of-concern/p40"
 
 
 @pytest.mark.slow
 def test_json_contract_and_spans(searcher):
     text = REPORT.read_text(encoding="utf-8")
-    out = searcher.search("Which causes of death are listed for the children who died?", k=10)
+    out = searcher.search("Which causes of death are listed for the children who died?", k=10).to_json()
     assert set(out) >= {"query", "model", "answer", "results"}
     assert set(out["answer"]) >= {"found", "confidence", "text", "passage_id", "citation"}
     assert 0.0 <= out["answer"]["confidence"] <= 1.0
@@ -93,9 +77,23 @@ def test_json_contract_and_spans(searcher):
 
 
 @pytest.mark.slow
-def test_save_load_round_trip_gives_identical_results(searcher):
+def test_save_load_round_trip_gives_identical_results(searcher, passages, tmp_path):
+    """What ingest makes in memory is what the index gives back, and writing the loaded index to a
+    second folder and loading that gives the same data and the same search results."""
+    import numpy as np
+
+    from index import store
     from search.searcher import Searcher
-    again = Searcher.open(searcher.index.path.parent.parent)
+    first = searcher.index
+    assert first.passages == passages                          # the report ingested afresh, never saved
+    with store.ingest_lock(tmp_path / "second"):
+        store.write_index(tmp_path / "second", first.manifest, list(first.documents.values()), first.passages,
+                          first.units, first.vectors, first.texts)
+    again = Searcher.open(tmp_path / "second")
+    assert again.index.path != first.path and again.index.path.is_relative_to(tmp_path)
+    assert again.index.documents == first.documents and again.index.passages == first.passages
+    assert again.index.units == first.units and again.index.texts == first.texts
+    assert np.array_equal(again.index.vectors, first.vectors)
     for q in ("fathers marginalised", "Table 4 suicide", "pre-birth assessment delayed"):
         assert again.search(q) == searcher.search(q)
 
@@ -103,22 +101,22 @@ def test_save_load_round_trip_gives_identical_results(searcher):
 @pytest.mark.slow
 def test_whole_table_question_lists_the_matching_rows(searcher):
     out = searcher.search("Which safeguarding boards had a serious case review judged inadequate?", k=5)
-    rows = out["answer"].get("table_rows", [])
-    assert len(rows) == 6 and all("Inadequate" in r["text"] for r in rows)
+    rows = out.answer.table_rows or []
+    assert len(rows) == 6 and all("Inadequate" in r.text for r in rows)
 
 
 @pytest.mark.slow
 def test_an_evaluation_year_written_short_finds_its_column(searcher):
-    top = searcher.search("how many reviews were rated good in 2010-11")["results"][0]
-    assert top["passage_id"].endswith("table-1/good") and "(2010–11): 66" in top["text"]
+    top = searcher.search("how many reviews were rated good in 2010-11").results[0]
+    assert top.passage_id.endswith("table-1/good") and "(2010–11): 66" in top.text
 
 
 @pytest.mark.slow
 def test_filters_restrict_results(searcher):
     out = searcher.search("risk to the baby", k=10, part="young-people")
-    assert out["results"] and all(r["section"][0] == "Young people aged 14 years or older" for r in out["results"])
+    assert out.results and all(r.section[0] == "Young people aged 14 years or older" for r in out.results)
     tables = searcher.search("number of deaths", k=5, kinds={"table-row"})
-    assert all(r["kind"] == "table-row" for r in tables["results"])
+    assert all(r.kind == "table-row" for r in tables.results)
 
 
 def test_empty_and_overlong_queries_are_refused():

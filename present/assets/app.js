@@ -1,5 +1,5 @@
-/* askreport: copy buttons and "open in report" links. Acts only on data-copy, data-copy-url and
-   data-goto attributes written by index/render_html.py; nothing here evaluates page text. */
+/* askreport: copy buttons and "open in reader" links. Acts only on data-copy, data-copy-url and
+   data-goto attributes written by the templates in present/templates/; nothing here evaluates page text. */
 (() => {
   "use strict";
   function flash(btn, text) {
@@ -31,7 +31,7 @@
     }
   }
   function readTab() {
-    const isRead = (b) => /read the report/i.test(b.textContent || "");
+    const isRead = (b) => /^\s*read\b/i.test(b.textContent || "");
     return document.getElementById("tab-read-button") ||
       Array.from(document.querySelectorAll('#ar-tabs [role="tab"], #ar-tabs .overflow-dropdown button')).find(isRead);
   }

@@ -1,0 +1,27 @@
+"""The fixed pieces of the page: its header, the welcome texts of the Ask and Check tabs, messages."""
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from .common import Library, render
+
+
+def message(text: str, kind: str = "info", title: str | None = None) -> Markup:
+    return render("message.html", text=text, kind=kind, title=title)
+
+
+def header(lib: Library) -> Markup:
+    """The page's header: one document by its title, publisher and year; several as a library."""
+    return render("header.html", lib=lib, doc=lib.single)
+
+
+def label(text: str) -> Markup:
+    return render("message.html", label=text)
+
+
+def welcome(lib: Library) -> Markup:
+    return render("welcome.html", lib=lib, tab="ask")
+
+
+def check_welcome(lib: Library) -> Markup:
+    return render("welcome.html", lib=lib, tab="check")

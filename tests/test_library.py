@@ -1,0 +1,196 @@
+"""A library of real PDFs (../shared/library): catalogue facts, refusals, adding and removing
+documents, filters, resuming an interrupted ingest. Plumbing only: the fake embedder stands in for
+the model (quality is measured by `askreport eval ../shared/eval/library-dev.jsonl`)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+LIBRARY = ROOT.parent / "shared" / "library"
+DORSET = LIBRARY / "ilacs" / "dorset-2025-05-09.pdf"
+BRISTOL = LIBRARY / "ilacs" / "bristol-2014-12-05.pdf"
+CME = LIBRARY / "guidance" / "children-missing-education-2024.pdf"
+EDGE = LIBRARY / "edge"
+
+pytestmark = pytest.mark.skipif(not LIBRARY.is_dir(), reason="../shared/library is not beside the repository")
+
+
+def build(index_dir: Path, *paths: Path, **kw):
+    from index.build import build as real_build
+    return real_build(None, index_dir, paths=list(paths), progress=False, **kw)
+
+
+def manifest(index_dir: Path) -> dict:
+    from index import store
+    return store.load_index(index_dir).manifest
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Dorset's 2025 inspection, a guidance document and every edge file, indexed once."""
+    from conftest import FakeEmbedder
+    index_dir = tmp_path_factory.mktemp("library") / "index"
+    with pytest.MonkeyPatch.context() as mp:
+        summary = build(index_dir, DORSET, CME, EDGE) if FakeEmbedder().install(mp) else None
+    return index_dir, summary
+
+
+@pytest.fixture
+def library(built, tmp_path, fake_embedder):
+    """A copy of the built library for one test to change."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(built[0], index_dir)
+    return index_dir, built[1], fake_embedder
+
+
+def test_each_bad_file_is_refused_with_its_reason_and_the_rest_is_indexed(library):
+    index_dir, summary, _ = library
+    m = manifest(index_dir)
+    indexed = {d["id"] for d in m["documents"]}
+    assert indexed == {"ilacs/dorset-2025-05-09", "guidance/children-missing-education-2024",
+                       "edge/printed-page-labels-covid-inquiry-m2-vol2"}
+    status = {Path(r["path"]).name: (r["status"], r["reason"]) for r in m["skipped"]}
+    for name in ("not-a-pdf-birmingham-2012-10-19.pdf", "not-a-pdf-rotherham-2012-08-10.pdf"):
+        assert status[name][0] == "not-pdf" and "not a PDF" in status[name][1]
+    assert status["scanned-no-text-layer.pdf"][0] == "needs-ocr" and "OCR" in status["scanned-no-text-layer.pdf"][1]
+    dup_status, dup_reason = status["duplicate of an inspection report.pdf"]
+    assert dup_status == "duplicate" and "ilacs/dorset-2025-05-09" in dup_reason     # names the copy it duplicates
+    assert len(summary.skipped) == 6
+
+
+def test_catalogue_facts_and_citations(library, fake_embedder):
+    index_dir, _, _ = library
+    from search.searcher import Searcher
+    s = Searcher.open(index_dir)
+    dorset = s.documents["ilacs/dorset-2025-05-09"]
+    assert dorset.title == "Inspection of Dorset local authority children's services"
+    assert (dorset.publisher, dorset.year, dorset.date, dorset.council) == ("Ofsted", 2025, "2025-05-09", "Dorset")
+    assert dorset.grades["overall_effectiveness"] == "outstanding" and dorset.doc_type == "inspection"
+    assert dorset.pages == 12
+    cme = s.documents["guidance/children-missing-education-2024"]
+    assert (cme.publisher, cme.short_title) == ("DfE", "Children missing education")
+    out = s.search("Dorset inspection children in care", k=3,
+                   filters=__import__("search.documents", fromlist=["Filters"]).Filters(
+                       documents=["ilacs/dorset-2025-05-09"]))
+    top = out.results[0]
+    assert top.page and top.pages and top.page_label
+    assert top.citation.startswith("Ofsted (2025) Inspection of Dorset local authority children's services, ")
+    assert top.citation.endswith(f", p. {top.page_label}")
+    js = out.to_json()
+    assert js["documents"]["ilacs/dorset-2025-05-09"]["grades"]["overall_effectiveness"] == "outstanding"
+    assert {"page", "pages", "page_label"} <= set(js["results"][0])
+
+
+def test_adding_one_document_embeds_only_it(library):
+    index_dir, _, fake = library
+    before = fake.encoded
+    summary = build(index_dir, BRISTOL)
+    assert summary.added == ["ilacs/bristol-2014-12-05"]
+    m = manifest(index_dir)
+    from index import store
+    loaded = store.load_index(index_dir)
+    bristol = sum(1 for u in loaded.units if loaded.passages[u["passage"]].document == "ilacs/bristol-2014-12-05")
+    assert fake.encoded - before == bristol == summary.embedded
+    assert len(m["documents"]) == 4                         # the others stay
+
+
+def test_reingesting_the_same_file_embeds_nothing_and_remove_takes_one_out(library):
+    index_dir, _, fake = library
+    before = fake.encoded
+    summary = build(index_dir, CME)
+    assert summary.embedded == 0 and fake.encoded == before
+    summary = build(index_dir, remove=["guidance/children-missing-education-2024"])
+    from index import store
+    loaded = store.load_index(index_dir)
+    assert "guidance/children-missing-education-2024" not in loaded.documents
+    assert not [p for p in loaded.passages if p.document == "guidance/children-missing-education-2024"]
+    assert "ilacs/dorset-2025-05-09" in loaded.documents
+    from index.build import IngestError
+    with pytest.raises(IngestError, match="no document 'nope'"):
+        build(index_dir, remove=["nope"])
+
+
+def test_empty_and_vanishing_files(tmp_path, fake_embedder, monkeypatch):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "empty.pdf").write_bytes(b"")
+    shutil.copy(BRISTOL, folder / "bristol.pdf")
+    shutil.copy(CME, folder / "gone.pdf")
+    import ingest.library
+    real = ingest.library.parse_file
+
+    def vanish(found):
+        if found.path.name == "gone.pdf":
+            found.path.unlink()
+        return real(found)
+    monkeypatch.setattr("index.build.parse_file", vanish)
+    build(tmp_path / "index", folder)
+    m = manifest(tmp_path / "index")
+    assert [d["id"] for d in m["documents"]] == ["bristol"]
+    reasons = {Path(r["path"]).name: r for r in m["skipped"]}
+    assert reasons["empty.pdf"]["status"] == "empty"
+    assert reasons["gone.pdf"]["status"] in ("missing", "unreadable", "corrupt")
+
+
+def test_filters_give_what_filtering_afterwards_gives(library, fake_embedder):
+    index_dir, _, _ = library
+    from search.documents import Filters
+    from search.searcher import Searcher
+    s = Searcher.open(index_dir)
+    query = "children missing from education and their safety"
+    everything = s.search(query, k=500).results
+    for f, keep in ((Filters(documents=["ilacs/dorset-2025-05-09"]), lambda h: h.document == "ilacs/dorset-2025-05-09"),
+                    (Filters(documents=["guidance/"]), lambda h: h.document.startswith("guidance/")),
+                    (Filters(publisher="dfe"), lambda h: s.documents[h.document].publisher == "DfE"),
+                    (Filters(year_from=2025, year_to=2025), lambda h: s.documents[h.document].year == 2025),
+                    (Filters(grade="outstanding"), lambda h: h.document == "ilacs/dorset-2025-05-09")):
+        filtered = [h.passage_id for h in s.search(query, k=10, filters=f).results]
+        after = [h.passage_id for h in everything if keep(h)][:10]
+        assert filtered == after and filtered, f
+
+
+def test_grouped_results_are_one_per_document_with_counts(library, fake_embedder):
+    index_dir, _, _ = library
+    from search.searcher import Searcher
+    out = Searcher.open(index_dir).search("children in care", k=5, group=True)
+    docs = [h.document for h in out.results]
+    assert len(docs) == len(set(docs)) == len(out.groups)
+    assert all(g.passages >= 1 and g.document == h.document for g, h in zip(out.groups, out.results))
+
+
+def test_an_interrupted_ingest_resumes_where_it_stopped(tmp_path, fake_embedder, monkeypatch):
+    import index.build
+    monkeypatch.setattr(index.build, "EMBED_CHUNK", 50)
+    calls = {"n": 0}
+    real = fake_embedder.encode_passages
+
+    def dies_on_third_chunk(model, texts, show_progress=False):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(model, texts)
+    monkeypatch.setattr(index.build, "encode_passages", dies_on_third_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        build(tmp_path / "index", BRISTOL)
+    from index import store
+    assert not store.exists(tmp_path / "index")             # nothing half-written is served
+    monkeypatch.setattr(index.build, "encode_passages", real)
+    before = fake_embedder.encoded
+    summary = build(tmp_path / "index", BRISTOL)
+    assert summary.embedded <= summary.units - 100             # the two chunks done before were kept
+    assert fake_embedder.encoded - before == summary.embedded
+    assert not (tmp_path / "index" / "embedding-cache").exists()
+
+
+def test_documents_command_lists_indexed_and_refused(library, capsys):
+    index_dir, _, _ = library
+    import cli
+    assert cli.main(["--index-dir", str(index_dir), "documents", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["status"] for r in rows} >= {"indexed", "not-pdf", "needs-ocr", "duplicate"}
+    assert any(r.get("id") == "ilacs/dorset-2025-05-09" and r["pages"] == 12 for r in rows)

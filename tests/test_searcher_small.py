@@ -1,0 +1,183 @@
+"""The searcher on a small corpus indexed with the fake embedder (tests/conftest.py: SMALL_REPORT,
+small_index, small_searcher): highlights, table listing, the answer, and the save/load round trip.
+No real model: the fake embedder's vectors are a hashed bag of words, so a sentence that shares the
+query's words is the closest in meaning."""
+import numpy as np
+import pytest
+
+from index import store
+from search.decision import decide, reason
+from search.results import Span
+from search.searcher import Searcher, Settings
+from tests.conftest import FakeEmbedder
+
+FIRST = "Health visitors weigh every baby at the eight week check."
+SECOND = "The weight is plotted on a growth chart."
+THIRD = "Missed appointments were common in the winter."
+INADEQUATE = ["small/table-1/northtown", "small/table-1/eastvale", "small/table-1/midshire"]
+GOOD = ["small/table-1/southtown", "small/table-1/westvale"]
+
+
+def at(searcher, passage_id: str) -> int:
+    return searcher.by_id[passage_id]
+
+
+def sentence_units(searcher, i: int) -> list[int]:
+    return [searcher.sentence_unit[(i, s.start_char, s.end_char)] for s in searcher.passages[i].sentences]
+
+
+def test_the_small_corpus_is_what_the_tests_expect(small_searcher):
+    """The control: paragraphs with several sentences, one unit per sentence, a five-row table."""
+    p = small_searcher.passages[at(small_searcher, "small/background/1")]
+    assert [s.text for s in p.sentences] == [FIRST, SECOND, THIRD]
+    assert len(sentence_units(small_searcher, at(small_searcher, "small/background/1"))) == 3
+    rows = [q.passage_id for q in small_searcher.passages if q.kind == "table-row"]
+    assert sorted(rows) == sorted(INADEQUATE + GOOD)
+    assert small_searcher.places == {"Northtown", "Southtown", "Eastvale", "Westvale", "Midshire"}
+
+
+# -- highlights ---------------------------------------------------------------------------------------
+def test_highlights_pick_the_sentence_that_matches_the_query(small_searcher):
+    i = at(small_searcher, "small/background/1")
+    query = "where is the weight plotted on a growth chart"
+    spans = small_searcher.highlights(i, query, small_searcher.score(query)["unit"])
+    assert spans[0].text == SECOND
+    assert len(spans) <= small_searcher.settings.max_highlights
+    text = small_searcher.index.texts["small"]
+    assert all(text[s.start_char:s.end_char] == s.text for s in spans)      # exact offsets into the source
+    query = "missed appointments in winter"
+    assert small_searcher.highlights(i, query, small_searcher.score(query)["unit"])[0].text == THIRD
+
+
+def test_highlight_meaning_outweighs_shared_words(small_searcher):
+    """Dense similarity of each sentence, plus a little for the query's words it shares."""
+    i = at(small_searcher, "small/background/1")
+    first, second, third = sentence_units(small_searcher, i)
+    unit_sim = np.zeros(len(small_searcher.unit_passage), dtype=np.float32)
+    unit_sim[first] = 0.9
+    spans = small_searcher.highlights(i, "missed appointments in winter", unit_sim)     # words of the third
+    assert [s.text for s in spans] == [FIRST]           # the rest are more than 0.05 behind: not shown
+    unit_sim[:] = 0.4                                   # equal in meaning: the shared words decide
+    assert small_searcher.highlights(i, "missed appointments in winter", unit_sim)[0].text == THIRD
+
+
+def test_highlights_show_near_ties_best_first_up_to_the_limit(small_searcher):
+    i = at(small_searcher, "small/background/1")
+    first, second, third = sentence_units(small_searcher, i)
+    unit_sim = np.zeros(len(small_searcher.unit_passage), dtype=np.float32)
+    unit_sim[[first, second, third]] = [0.50, 0.52, 0.51]
+    assert [s.text for s in small_searcher.highlights(i, "zzz", unit_sim)] == [SECOND, THIRD]   # max_highlights=2
+    small_searcher.settings = Settings(max_highlights=1)
+    assert [s.text for s in small_searcher.highlights(i, "zzz", unit_sim)] == [SECOND]
+
+
+def test_a_one_sentence_passage_is_highlighted_whole(small_searcher):
+    i = at(small_searcher, "small/table-1/eastvale")
+    p = small_searcher.passages[i]
+    unit_sim = np.full(len(small_searcher.unit_passage), -1.0, dtype=np.float32)
+    assert small_searcher.highlights(i, "nothing in common", unit_sim) == \
+        [Span(p.sentences[0].start_char, p.sentences[0].end_char, p.sentences[0].text)]
+
+
+# -- table listing ------------------------------------------------------------------------------------
+def listed(searcher, top: str, query: str) -> list[str]:
+    return [r.passage_id for r in searcher.table_listing([at(searcher, top)], searcher.query_terms(query))]
+
+
+def test_a_question_over_a_whole_table_lists_every_matching_row(small_searcher):
+    rows = small_searcher.table_listing([at(small_searcher, "small/table-1/eastvale")],
+                                        small_searcher.query_terms("Which areas had a review judged inadequate?"))
+    assert [r.passage_id for r in rows] == INADEQUATE                   # in the table's order, the top one included
+    assert [r.citation for r in rows] == [f"Test (2020) Small report, Table 1 · {n}"
+                                          for n in ("Northtown", "Eastvale", "Midshire")]
+    text = small_searcher.index.texts["small"]
+    assert all("Inadequate" in r.text and "Inadequate" in text[r.start_char:r.end_char] for r in rows)
+
+
+def test_table_listing_takes_the_term_that_picks_the_fewest_rows(small_searcher):
+    assert listed(small_searcher, "small/table-1/northtown", "inadequate or good") == GOOD
+
+
+@pytest.mark.parametrize("query", ["which were published", "what about Southtown", "nothing matches here"],
+                         ids=["every-row", "one-row", "no-row"])
+def test_no_listing_when_a_term_picks_every_row_one_row_or_none(small_searcher, query):
+    assert listed(small_searcher, "small/table-1/northtown", query) == []
+
+
+def test_no_listing_unless_the_top_result_is_a_table_row(small_searcher):
+    terms = small_searcher.query_terms("Which areas had a review judged inadequate?")
+    assert small_searcher.table_listing([at(small_searcher, "small/background/1")], terms) == []
+    assert small_searcher.table_listing([at(small_searcher, "small/table-1")], terms) == []   # the table itself
+    assert small_searcher.table_listing([], terms) == []
+
+
+def test_search_answers_a_whole_table_question_with_its_rows(small_searcher):
+    out = small_searcher.search("Which areas had a review judged inadequate?", k=5, kinds={"table-row"})
+    assert out.results[0].kind == "table-row"
+    assert [r.passage_id for r in out.answer.table_rows] == INADEQUATE
+    assert small_searcher.search("where is the weight plotted", k=5).answer.table_rows is None
+
+
+# -- the answer ---------------------------------------------------------------------------------------
+def test_search_cites_the_passage_and_answers_with_its_best_sentence(small_searcher, fake_embedder):
+    out = small_searcher.search("Where is the weight plotted on a growth chart?", k=3)
+    top = out.results[0]
+    assert (top.rank, top.passage_id, top.citation) == (1, "small/background/1", "Test (2020) Small report, Background")
+    assert top.highlights[0].text == SECOND
+    assert out.answer.found is True and out.answer.text == SECOND and out.answer.passage_id == top.passage_id
+    assert out.model == {"preset": "fast", "model_id": "fake/hash-embedder"}
+    assert fake_embedder.queries == [["Where is the weight plotted on a growth chart?"]]   # the fake, once
+
+
+def test_the_answer_is_the_decision_on_the_same_ranking(small_searcher):
+    query = "Which areas in Wales had an inadequate review?"
+    out = small_searcher.search(query, k=5)
+    facts = small_searcher.facts(small_searcher.rank(query))
+    assert facts.unknown == ("Wales",)
+    assert out.answer.found is decide(facts)[0] is False
+    assert out.answer.not_mentioned == ["Wales"] and out.answer.reason == reason(facts) == \
+        "The documents never mention Wales."
+
+
+# -- save and load: what build had in memory is what comes back, through a second write too ------------
+def test_save_load_round_trip_keeps_everything(tmp_path, monkeypatch, fake_embedder):
+    from index.build import build
+    from tests.conftest import SMALL_ENTRY, SMALL_REPORT, write_corpus
+    written = []
+    real_write = store.write_index
+
+    def keep(index_dir, manifest, documents, passages, units, vectors, texts):
+        written.append((manifest, list(documents), list(passages), [u if isinstance(u, dict) else u.to_dict()
+                                                                     for u in units], np.array(vectors), dict(texts)))
+        return real_write(index_dir, manifest, documents, passages, units, vectors, texts)
+    monkeypatch.setattr(store, "write_index", keep)
+    corpus = write_corpus(tmp_path / "corpus", {"small.txt": SMALL_REPORT}, [SMALL_ENTRY])
+    build(corpus, tmp_path / "first", progress=False)
+    [(manifest, documents, passages, units, vectors, texts)] = written
+
+    def same_as_in_memory(loaded: store.LoadedIndex):
+        assert loaded.documents == {d.id: d for d in documents}
+        assert loaded.passages == passages and loaded.units == units and loaded.texts == texts
+        assert loaded.vectors.dtype == np.float32 and np.array_equal(loaded.vectors, vectors)
+        assert {k: loaded.manifest[k] for k in manifest} == manifest
+
+    first = store.load_index(tmp_path / "first")
+    same_as_in_memory(first)
+    with store.ingest_lock(tmp_path / "second"):       # written again from what was loaded
+        real_write(tmp_path / "second", first.manifest, list(first.documents.values()), first.passages,
+                   first.units, first.vectors, first.texts)
+    second = store.load_index(tmp_path / "second")
+    same_as_in_memory(second)
+    assert second.path != first.path
+
+    in_memory = Searcher(store.LoadedIndex(tmp_path / "nowhere", first.manifest, {d.id: d for d in documents},
+                                           passages, units, vectors, texts), fake_embedder, fake_embedder.info)
+    reopened = Searcher.open(tmp_path / "second")
+    for q in ("weight plotted on a growth chart", "Which areas had a review judged inadequate?", "fathers"):
+        assert reopened.search(q) == in_memory.search(q) and reopened.search(q).results
+
+
+def test_another_fake_model_is_not_the_one_that_built_the_small_index(small_index, monkeypatch):
+    FakeEmbedder(fingerprint="another-fake-model").install(monkeypatch)
+    with pytest.raises(store.IndexLoadError, match="another-fak"):
+        Searcher.open(small_index)
