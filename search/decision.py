@@ -93,10 +93,11 @@ class Features:
     alignment: float | None = None   # 0-100, from check; None from search
     unknown: tuple[str, ...] = ()    # names and numbers in the query that the documents never mention
     not_given: tuple[str, ...] = ()  # kinds of fact the question asks for that the top passage lacks
+    no_document: str | None = None   # the query names a document (a council and year) that is not indexed
 
     def to_dict(self) -> dict:
         return {"dense": round(self.dense, 4), "lexical": round(self.lexical, 4), "alignment": self.alignment,
-                "unknown": list(self.unknown), "not_given": list(self.not_given)}
+                "unknown": list(self.unknown), "not_given": list(self.not_given), "no_document": self.no_document}
 
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
@@ -125,7 +126,7 @@ def decide(features: Features, t: Thresholds = THRESHOLDS, claim: bool = False) 
     as a statement (`check`), which a passage must say, not merely be about."""
     quote = features.alignment is not None and features.alignment >= t.quote
     dense_min = t.says_min if claim else t.dense_min
-    missing = features.unknown or features.not_given
+    missing = features.unknown or features.not_given or features.no_document
     found = quote or (features.dense >= dense_min and features.lexical >= t.lexical_min and not missing)
     confidence = min(_sigmoid((features.dense - dense_min) / t.dense_scale),
                      _sigmoid((features.lexical - t.lexical_min) / t.lexical_scale))
@@ -164,6 +165,8 @@ def features(scores: dict[str, np.ndarray], order: list[int], allowed: np.ndarra
 
 def reason(f: Features, t: Thresholds = THRESHOLDS, claim: bool = False) -> str:
     """One line for users on why the documents do not appear to answer (or say) this."""
+    if f.no_document:
+        return f"No indexed document is {f.no_document}."
     if f.unknown:
         return f"The documents never mention {join_words(f.unknown)}."
     if f.not_given:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ingest.passage import Document, Passage
+from .decision import join_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
@@ -108,6 +109,24 @@ class DocumentIndex:
             doc_years = {d.year, int(d.date[:4]) if d.date else d.year}
             score[n] = 1.0 if not years or years & doc_years else 0.5
         return score[self.passage_doc]
+
+    def missing(self, query: str) -> str | None:
+        """"Cumbria's inspection from 2019" when the query names documents (Cumbria's) and a year, and
+        none of them is from that year: the library cannot answer it, however close its passages."""
+        if self._name_pattern is None:
+            return None
+        years = {int(y) for y in _YEAR.findall(query)}
+        matched = [m.group() for m in self._name_pattern.finditer(normalise_name(query))]
+        if not years or not matched:
+            return None
+        docs = [self.docs[n] for name in matched for n in self.names[name]]
+        if any(years & {d.year, int(d.date[:4]) if d.date else d.year} for d in docs):
+            return None
+        d, when = docs[0], join_words(sorted(years), "or")
+        if d.council:
+            kind = f"{d.doc_type or 'document'} of {d.council}"
+            return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind} from {when}"
+        return f"“{d.short_title}” from {when}"
 
     def summary(self, doc_id: str) -> dict:
         """What a result says about its document (the JSON contract's `documents`)."""

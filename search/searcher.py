@@ -258,8 +258,10 @@ class Searcher:
     def facts(self, ranking: Ranking, alignment: float | None = None, query: str | None = None) -> Features:
         """The found/not-found decision's features for this ranking (see search.decision)."""
         top = self.passages[ranking.order[0]].text if ranking.order else None
-        return features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
-                        alignment=alignment, query=ranking.query if query is None else query)
+        f = features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
+                     alignment=alignment, query=ranking.query if query is None else query)
+        f.no_document = self.doc_index.missing(ranking.query)
+        return f
 
     def answer(self, results: list[Hit], ranking: Ranking) -> Answer:
         if not results:
