@@ -201,6 +201,7 @@ def build(corpus_dir: Path | None, index_dir: Path, preset: str | None = None, i
         vectors, embedded = _vectors(index_dir, old, info, model, units, kept_rows, progress)
         manifest = {
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "build_seconds": round(time.perf_counter() - started, 1),
             "model": {"preset": info.name, "model_id": info.model_id, "dimension": info.dimension,
                       "max_seq_length": info.max_seq_length, "fingerprint": info.fingerprint,
                       "normalised": True},
