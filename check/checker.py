@@ -26,6 +26,7 @@ from search.results import CheckResult, Hit, Span
 from search.searcher import check_query
 from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
 
+CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked for (candidate_documents)
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
 RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
@@ -47,15 +48,17 @@ def check(searcher, text: str) -> CheckResult:
     scores, order = ranking.scores, ranking.order
     ctx = _Context(searcher, ranking)
 
-    # 1. verbatim, in any document
-    for doc_id in searcher.documents:
+    candidates = candidate_documents(searcher, order)
+
+    # 1. verbatim, in the documents the ranking points at
+    for doc_id in candidates:
         spans = find_verbatim(query, document_text(searcher, doc_id))
         if spans:
             return ctx.verbatim(doc_id, spans)
 
-    # 2. the best word-for-word alignment over each whole document
+    # 2. the best word-for-word alignment over each of those documents' whole text
     best: tuple[str, Alignment] | None = None
-    for doc_id in searcher.documents:
+    for doc_id in candidates:
         al = align(query, document_text(searcher, doc_id), min_score=0.0)
         if al and (best is None or al.score > best[1].score):
             best = doc_id, al
@@ -87,6 +90,19 @@ def check(searcher, text: str) -> CheckResult:
             return ctx.not_found(top, f"The closest passage does not state {stated}.")
         return ctx.paraphrase(top)
     return ctx.not_found(top, reason(facts, claim=True))
+
+
+def candidate_documents(searcher, order: list[int]) -> list[str]:
+    """The documents a quotation is looked for in: those of the first CANDIDATE_PASSAGES ranked
+    passages (at most CANDIDATE_DOCUMENTS), best first. A quotation typed from memory shares most
+    of its words with its source, so its source ranks near the top; aligning against every
+    document of a library would cost seconds."""
+    docs: list[str] = []
+    for i in order[:CANDIDATE_PASSAGES]:
+        doc = searcher.passages[i].document
+        if doc not in docs:
+            docs.append(doc)
+    return docs[:CANDIDATE_DOCUMENTS] if docs else list(searcher.documents)[:CANDIDATE_DOCUMENTS]
 
 
 def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:
