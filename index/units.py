@@ -62,8 +62,7 @@ def _cells(i: int, p: Passage) -> list[Unit]:
     question about one figure meets a text about that figure alone. Scored as the row."""
     if len(p.cells) < 2:
         return []
-    caption, row_label = p.text.split(" · ")[0], p.label.split(" · ", 1)[-1]
-    return [Unit(i, "cell", p.start_char, p.end_char, f"{caption}: {row_label}, {h}: {v}") for h, v in p.cells if h]
+    return [Unit(i, "cell", p.start_char, p.end_char, f"{p.caption}: {p.row_label}, {h}: {v}") for h, v in p.cells if h]
 
 
 def _windows(i: int, p: Passage, head: str, count_tokens, max_tokens: int) -> list[Unit]:

@@ -83,6 +83,14 @@ class Passage:
     page: int | None = None              # 1-based physical page where it starts (paged documents only)
     pages: list[int] = field(default_factory=list)       # every physical page it spans
     page_label: str | None = None        # the printed page number of `page` ("iv", "12")
+    # Tables, as data (nothing parses them back out of `text` or `label`): for a table and its rows the
+    # table passage's id and its caption ("Table 1: Outcomes of evaluations"); for a row its own label
+    # ("Good", "York", "Homicide › Other"); for a table its column headings as printed, the first over
+    # the row labels where the document gives one ("Local Safeguarding Children Board")
+    table_id: str | None = None
+    caption: str | None = None
+    row_label: str | None = None
+    columns: list[str] | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -51,14 +51,21 @@ class TableReader:
     def _name(self, caption: str) -> str:
         return caption.split(":")[0].strip()
 
-    def _row(self, caption: str, row_id: str, label: str, values: list[tuple[str, str]], blocks: list[Block],
+    def _table(self, caption: str, blocks: list[Block], columns: list[str] | None = None, text: str | None = None):
+        table = self.b.add(f"{self.doc}/{slug_name(caption)}", "table", blocks, label=self._name(caption), text=text)
+        table.table_id, table.caption, table.columns = table.passage_id, caption, columns
+        return table
+
+    def _row(self, table, row_id: str, label: str, values: list[tuple[str, str]], blocks: list[Block],
              row_header: str = ""):
+        caption = table.caption
         named = f"{row_header}: {label}" if row_header else label
         text = f"{caption} · {named} · " + "; ".join(f"{h}: {v}" if h else v for h, v in values)
         start, end = blocks[0].start, blocks[-1].end
         row = self.b.add(f"{self.doc}/{slug_name(caption)}/{row_id}", "table-row", blocks, text=text,
                          label=f"{self._name(caption)} · {label}", sentences=[Sentence(start, end, text)])
         row.cells = [[h, v] for h, v in values]
+        row.table_id, row.caption, row.row_label = table.passage_id, caption, label
 
     # -- "Label n n n" rows under header lines ---------------------------------------
     def numeric_table(self, j: int, caption: str, caption_block: Block) -> int:
@@ -67,16 +74,16 @@ class TableReader:
             header_blocks.append(self.blocks[k])
             k += 1
         if k >= len(self.blocks) or not self._numeric(k) or not header_blocks:
-            self.b.add(f"{self.doc}/{slug_name(caption)}", "table", [caption_block], label=self._name(caption))
+            self._table(caption, [caption_block])
             return j
         headers = [_short_years(h) for h in _merge_headers([self.b.clean(h) for h in header_blocks])]
-        self.b.add(f"{self.doc}/{slug_name(caption)}", "table", [caption_block, *header_blocks],
-                   label=self._name(caption), text=f"{caption} · columns: " + " | ".join(headers))
+        table = self._table(caption, [caption_block, *header_blocks], headers,
+                            text=f"{caption} · columns: " + " | ".join(headers))
         while k < len(self.blocks) and (m := self._numeric(k)):
             values = m.group("values").split()
             names = headers if len(headers) == len(values) else [""] * len(values)
             label = m.group("label").strip()
-            self._row(caption, slug_name(label), label, list(zip(names, values)), [self.blocks[k]])
+            self._row(table, slug_name(label), label, list(zip(names, values)), [self.blocks[k]])
             k += 1
         return k
 
@@ -94,8 +101,7 @@ class TableReader:
                 k += 1
             rows.append(row)
         header = [self.b.clean(c) for c in rows[0]]
-        self.b.add(f"{self.doc}/{slug_name(caption)}", "table", lead + rows[0], label=self._name(caption),
-                   text=f"{caption} · columns: " + " | ".join(header))
+        table = self._table(caption, lead + rows[0], header, text=f"{caption} · columns: " + " | ".join(header))
         category, pending, seen = None, [], set()
         for row in rows[1:]:
             cells = [self.b.clean(c) for c in row]
@@ -107,7 +113,7 @@ class TableReader:
             label = " › ".join(x for x in (category if cells[0] != "Total" else None, cells[0]) if x)
             values = [(h, _spelled_date(v)) for h, v in zip(header[1:], cells[1:])]
             row_id = _unique(slug_name(label) + "".join(f"-{_date_key(v)}" for v in cells[1:] if _DATE.match(v)), seen)
-            self._row(caption, row_id, label, values, pending + row, header[0] if len(header) > 2 else "")
+            self._row(table, row_id, label, values, pending + row, header[0] if len(header) > 2 else "")
             pending = []
         return k
 

@@ -48,7 +48,7 @@ def match_html(report: Report, m, mark: bool = True) -> Markup:
     marks = ([span] if span else highlight_spans(text, highlights)) if mark else []
     diffs, gaps, items = [], [], []
     for d in get(m, "differences") or []:
-        where = diff_span(text, d, m)
+        where = diff_span(text, d, m, report.get(pid))
         if where:
             (gaps if d.get("kind") == "elision" else diffs).append(where)
         items.append(difference(d))
@@ -76,9 +76,10 @@ def difference(d: dict) -> dict:
     return {"how": "changed", "label": label, "query": q, "source": s}
 
 
-def diff_span(text: str, d: dict, m) -> tuple[int, int] | None:
+def diff_span(text: str, d: dict, m, passage=None) -> tuple[int, int] | None:
     """Where a difference's source-side words sit in the passage text (offsets may be relative
-    to the passage text or to the source file; the words decide)."""
+    to the passage text or to the source file; the words decide). `passage`: the matched passage,
+    whose fields say where a table row's figures begin."""
     source = d.get("source") or ""
     if not source.strip() or source.strip() == "...":
         return None
@@ -89,10 +90,18 @@ def diff_span(text: str, d: dict, m) -> tuple[int, int] | None:
             a, b = s - off, e - off
             if 0 <= a < b <= len(text) and " ".join(text[a:b].split()) == " ".join(source.split()):
                 return a, b
-        if get(m, "kind") == "table-row":    # rendered text: the figures follow the row's last " · "
-            return locate(text, source, max(0, text.rfind(" · "))) or locate(text, source)
+        if figures := _figures_start(text, passage):    # a table row's rendered text: figures follow its label
+            return locate(text, source, figures) or locate(text, source)
         near = max(0, s - start - 40)
         found = locate(text, source, near) if near < len(text) else None
         if found:
             return found
     return locate(text, source)
+
+
+def _figures_start(text: str, passage) -> int | None:
+    """Where a table row's figures begin in its text: after its caption and its own label."""
+    if passage is None or passage.kind != "table-row" or not passage.row_label:
+        return None
+    at = text.find(passage.row_label, len(passage.caption or ""))
+    return at + len(passage.row_label) if at >= 0 else None

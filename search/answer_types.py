@@ -89,16 +89,17 @@ def asked(text: str) -> list[AnswerType]:
 
 
 def area_names(passages) -> frozenset[str]:
-    """Names of places in the documents: the row labels of tables keyed by an area ("Local
-    Safeguarding Children Board: Barking & Dagenham")."""
+    """Names of places in the documents: the row labels of tables whose row labels are headed by an
+    area ("Local Safeguarding Children Board" over "Barking & Dagenham")."""
+    passages = list(passages)
+    tables = {p.passage_id: p for p in passages if p.kind == "table"}
     names = set()
     for p in passages:
-        if p.kind != "table-row" or not p.label or " · " not in p.label:
-            continue
-        name = p.label.split(" · ", 1)[1]
-        keyed = re.search(rf"([^·:]+): {re.escape(name)}(?!\w)", p.text)
-        if keyed and _AREA_HEADING.search(keyed[1]):
-            names.add(name)
+        table = tables.get(p.table_id or "") if p.kind == "table-row" and p.row_label else None
+        if table is None or not table.columns or [h for h, _ in p.cells] != table.columns[1:]:
+            continue                                  # no heading over this row's label
+        if _AREA_HEADING.search(table.columns[0]):
+            names.add(p.row_label)
     return frozenset(names)
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from ingest.blocks import mask_artefacts
 from ingest.catalog import load_catalog
+from ingest.passage import Passage
 from ingest.pipeline import ingest_corpus
 from tests.conftest import CORPUS, REPORT
 
@@ -87,6 +88,28 @@ def test_annex_c_has_117_rows_agreeing_with_table_1(passages):
     assert {g: grades.count(g) for g in set(grades)} == {"Outstanding": 5, "Good": 66, "Adequate": 40, "Inadequate": 6}
     york = next(p for p in rows if "Board: York" in p.text)
     assert "Inadequate" in york.text and "25/11/2010 (25 November 2010)" in york.text
+
+
+def test_tables_carry_their_id_caption_and_row_labels_as_fields(passages, by_id):
+    table = by_id[f"{DOC}/annex-c"]
+    assert (table.table_id, table.caption) == (f"{DOC}/annex-c", "Annex C: The 117 serious case reviews")
+    assert table.columns == ["Local Safeguarding Children Board", "Serious case review evaluation",
+                             "Date of evaluation letter"]
+    york = by_id[f"{DOC}/annex-c/york-2010-11-25"]
+    assert (york.table_id, york.caption, york.row_label) == (table.passage_id, table.caption, "York")
+    assert york.label == "Annex C · York" and york.text.startswith(f"{table.caption} · ")
+    older = {k: v for k, v in york.to_dict().items() if k not in ("table_id", "caption", "row_label", "columns")}
+    assert Passage.from_dict(older).row_label is None          # an index written before these fields loads
+    assert Passage.from_dict(york.to_dict()) == york
+    suicide = by_id[f"{DOC}/table-4/other-external-cause-suicide"]
+    assert (suicide.table_id, suicide.row_label) == (f"{DOC}/table-4", "Other external cause › Suicide")
+    assert by_id[f"{DOC}/table-1"].columns[-1] == "Total" and by_id[f"{DOC}/table-1/good"].row_label == "Good"
+    for p in passages:
+        if p.kind == "table-row":
+            assert p.table_id in by_id and by_id[p.table_id].kind == "table" and p.caption and p.row_label
+            assert p.label == f"{by_id[p.table_id].label} · {p.row_label}"
+        elif p.kind != "table":
+            assert (p.table_id, p.caption, p.row_label, p.columns) == (None, None, None, None)
 
 
 def test_footnotes_are_passages_linked_to_their_place(by_id):

@@ -35,7 +35,8 @@ def test_long_passages_are_embedded_in_windows_never_cut():
 
 def test_table_rows_get_a_unit_per_cell():
     row = Passage("d/t/good", "d", "table-row", None, ["Annex"], "Table 1: Grades · Good · 2009: 63; 2010: 66",
-                  0, 10, "corpus/d.txt", label="Table 1 · Good", cells=[["2009", "63"], ["2010", "66"]])
+                  0, 10, "corpus/d.txt", label="Table 1 · Good", cells=[["2009", "63"], ["2010", "66"]],
+                  table_id="d/t", caption="Table 1: Grades", row_label="Good")
     units = build_units([row], lambda t: len(t.split()), 256)
     assert [u.text for u in units if u.kind == "cell"] == ["Table 1: Grades: Good, 2009: 63", "Table 1: Grades: Good, 2010: 66"]
 
