@@ -6,9 +6,10 @@ Address and port also come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT; the def
 127.0.0.1. The model and index load once at start (the index is built first if there is none).
 Works with no network: no share link, no analytics, no fonts or scripts from elsewhere.
 
-API (gradio_client): `/search` (query, k=10, part="all", kind="all") and `/check` (text) return
-the same JSON as `askreport search --json` / `askreport check --json`. A query longer than
-search.MAX_QUERY_CHARS characters is cut to that length and answered, not refused. At most
+API (gradio_client): `/search` (query, k=10, part="all", kind="all", document="", year_from=None,
+year_to=None, doc_type="all", group=False, publisher="all", grade="") and `/check` (text) return the same JSON
+as `askreport search --json` / `askreport check --json`; the library filters are optional, so older clients
+keep working. A query longer than search.MAX_QUERY_CHARS characters is cut to that length and answered. At most
 $ASKREPORT_QUEUE_MAX requests (default 256) wait in the queue; beyond that a request gets "queue full".
 
 Thin by design: handlers call the Searcher / check code the CLI uses and hand the typed results to the
@@ -37,18 +38,17 @@ import gradio as gr
 
 from ingest.passage import slug
 from present import cards, checkview, exports, pages
+from present.filters import KIND_CHOICES, LibraryFilters, kinds_of, part_of  # noqa: F401 (tests)
 from present.reader import Report
 from search import MAX_QUERY_CHARS, QueryError, Searcher, open_or_build
+from search.documents import Filters
 from search.results import CheckResult
 
 ASSETS = config.ROOT / "present" / "assets"
 log = logging.getLogger("askreport.app")
 
-KIND_CHOICES = [("All kinds", "all"), ("Findings", "findings"), ("Practice implications", "practice"),
-                ("Case studies", "case-studies"), ("Tables", "tables")]
-KIND_GROUPS = {"findings": {"paragraph", "list", "quote"}, "practice": {"practice-implications"},
-               "case-studies": {"case-study"}, "tables": {"table", "table-row"}}
 FRIENDLY_ERROR = "Something went wrong while searching. Please try again, or try different words."
+GROUP_K = 20                      # grouped results: documents shown
 
 
 def cut(text: str) -> tuple[str, str | None]:
@@ -58,24 +58,6 @@ def cut(text: str) -> tuple[str, str | None]:
         note = f"Your text was {len(text):,} characters long; only its first {MAX_QUERY_CHARS:,} characters were used."
         return text[:MAX_QUERY_CHARS].rstrip(), note
     return text, None
-
-
-def part_of(value: str | None) -> str | None:
-    value = (value or "all").strip()
-    if value in ("", "all", "everything"):
-        return None
-    return value
-
-
-def kinds_of(value: str | list | None) -> set[str] | None:
-    """'all', a group (findings, practice, case-studies, tables), a passage kind, or several, comma-separated."""
-    items = value if isinstance(value, list) else str(value or "all").split(",")
-    kinds: set[str] = set()
-    for item in (i.strip() for i in items):
-        if item in ("", "all"):
-            return None
-        kinds |= KIND_GROUPS.get(item, {item})
-    return kinds or None
 
 
 class App:
@@ -94,16 +76,22 @@ class App:
         self.examples = [(label, question) for doc in documents for label, question in doc.examples]
         self.check_example = next((doc.check_example for doc in documents if doc.check_example), None)
         self.question_hint = next((doc.question_hint for doc in documents if doc.question_hint), None)
-        self.reader_html = self.report.reader()
+        # A library (more than one document): filters over the documents, grouped results, and a reader that
+        # draws one document when it is opened. One document: the whole reader, drawn once, as always.
+        self.is_library = self.library.plural
+        self.filters = LibraryFilters(searcher.documents)      # the API takes them for any index
+        self.reader_html = pages.read_welcome(self.library) if self.is_library else self.report.reader()
         self.tmp = Path(tempfile.mkdtemp(prefix="askreport-app-"))
         atexit.register(shutil.rmtree, self.tmp, True)
         self._check = None
         self.stamps = itertools.count(1)
 
     # -- the code the CLI uses -------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, part: str | None = "all", kind: str | list | None = "all"):
+    def search(self, query: str, k: int = 10, part: str | None = "all", kind: str | list | None = "all",
+               filters: Filters | None = None, group: bool = False):
         text, note = cut(query)
-        out = self.searcher.search(text, k=max(1, min(int(k), 50)), kinds=kinds_of(kind), part=part_of(part))
+        out = self.searcher.search(text, k=max(1, min(int(k), 50)), kinds=kinds_of(kind), part=part_of(part),
+                                   filters=filters or None, group=bool(group))
         return out, note
 
     def check_fn(self):
@@ -125,13 +113,17 @@ class App:
         return CheckResult(out.query, None, None, "", out.results), " ".join(x for x in (note, fallback) if x)
 
     # -- API -------------------------------------------------------------------------------------
-    def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all") -> dict:
-        """Search the documents: the same JSON as `askreport search --json`. part: all, or one of the parts the
-        documents' outlines name (the Part filter's choices). kind: all, findings, practice, case-studies, tables,
-        or passage kinds separated by commas. A query longer than MAX_QUERY_CHARS characters is cut to that
-        length, not refused."""
+    def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all", document: str = "",
+                   year_from: int | None = None, year_to: int | None = None, doc_type: str = "all",
+                   group: bool = False, publisher: str = "all", grade: str = "") -> dict:
+        """Search the documents: the same JSON as `askreport search --json`. part: all, or a part the outlines
+        name. kind: all, findings, practice, case-studies, tables, or passage kinds separated by commas. Optional
+        library filters: document (ids, prefixes such as "ilacs/", or "council:<name>", separated by commas),
+        year_from, year_to, doc_type, publisher, grade ("inadequate" or "judgement:grade"); group: the best passage
+        of each of the k best documents, with `groups`. A query over MAX_QUERY_CHARS characters is cut."""
         try:
-            return self.search(query, k, part, kind)[0].to_json()
+            filters = self.filters.search_filters(document, doc_type, publisher, year_from, year_to, grade)
+            return self.search(query, k, part, kind, filters, group)[0].to_json()
         except QueryError as e:
             raise gr.Error(str(e)) from None
         except Exception:  # a clear message, never a traceback or a bare "error"
@@ -151,12 +143,17 @@ class App:
             raise gr.Error("Something went wrong while checking. Please try again.") from None
 
     # -- UI handlers -----------------------------------------------------------------------------
-    def ui_search(self, query: str, part: str, kind: str):
-        """The results as HTML, and the search as its JSON (kept in the page's state for the downloads)."""
+    def ui_search(self, query: str, part: str, kind: str, documents=None, doc_type: str = "all",
+                  publisher: str = "all", grade: str = "all", year_from: str = "any", year_to: str = "any",
+                  group: bool = False):
+        """The results as HTML, and the search as its JSON (kept in the page's state for the downloads).
+        The arguments after `kind` are a library's filters (absent for one document)."""
         if not (query or "").strip():
             return pages.message("Type a question, then press Enter.", "info"), None
         try:
-            out, note = self.search(query, 10, part, kind)
+            filters = self.filters.search_filters(documents, doc_type, publisher, year_from, year_to, grade)
+            group = bool(group) and self.is_library
+            out, note = self.search(query, GROUP_K if group else 10, part, kind, filters, group)
         except QueryError as e:
             return pages.message(f"That search could not be run: {e}.", "warn"), None
         except Exception:  # never a traceback in the page
@@ -165,12 +162,29 @@ class App:
         labels = (dict((v, k) for k, v in self.part_choices).get(part) if part not in (None, "all") else None,
                   dict((v, k) for k, v in KIND_CHOICES).get(kind) if kind not in (None, "all") else None)
         share = {"q": out.query, "part": part if part != "all" else None, "kind": kind if kind != "all" else None}
+        extra = {}
+        if self.is_library:
+            share.update(self.filters.share(documents, doc_type, publisher, grade, year_from, year_to, group))
+            extra = {"library_labels": self.filters.labels(documents, doc_type, publisher, grade, year_from, year_to),
+                     "documents": filters.documents if filters and filters.documents else []}
         page = cards.search_html(self.report, out, part_label=labels[0], kind_label=labels[1], note=note,
-                                 share=share, stamp=next(self.stamps))
+                                 share=share, stamp=next(self.stamps), **extra)
         return page, out.to_json()
 
-    def ui_example(self, question: str, part: str, kind: str):
-        return (question, *self.ui_search(question, part, kind))
+    def ui_example(self, question: str, part: str, kind: str, *library):
+        return (question, *self.ui_search(question, part, kind, *library))
+
+    def ui_read(self, want: str | None):
+        """A library's reader: one document, drawn when first opened (a few are kept), and the reader's list set
+        to it. `want`: a document chosen in that list, or "<passage id> #<nonce>" that the page's script writes
+        when "Open in reader" names a passage whose document is not in the reader."""
+        key = (want or "").rsplit(" #", 1)[0].strip()
+        doc = self.report.get(key).document if self.report.get(key) is not None else key
+        html = self.report.document_reader(doc) if doc else None
+        if html is None:
+            return (pages.message("There is no such document in the library.", "warn") if doc
+                    else pages.read_welcome(self.library)), gr.update()
+        return html, gr.update(value=doc)
 
     def ui_export(self, out: dict | None):
         if not out or not out.get("results"):
@@ -205,23 +219,38 @@ class App:
         query = (params.get("q") or "").strip()
         part = params.get("part") if params.get("part") in dict((v, k) for k, v in self.part_choices) else "all"
         kind = params.get("kind") if params.get("kind") in dict((v, k) for k, v in KIND_CHOICES) else "all"
+        library = self.filters.from_link(params) if self.is_library else []
         if not query:
-            return gr.update(), gr.update(), gr.update(), gr.update(), None
-        return (cut(query)[0], part, kind, *self.ui_search(query, part, kind))
-
+            return gr.update(), gr.update(), gr.update(), *(gr.update() for _ in library), gr.update(), None
+        return (cut(query)[0], part, kind, *library, *self.ui_search(query, part, kind, *library))
 
 # -- layout --------------------------------------------------------------------------------------------
-UPDATE_URL = """(q, part, kind) => {
-  try {
-    const u = new URL(window.location.href);
-    ["q", "part", "kind"].forEach((k) => u.searchParams.delete(k));
-    if (q && q.trim()) u.searchParams.set("q", q.trim());
-    if (part && part !== "all") u.searchParams.set("part", part);
-    if (kind && kind !== "all") u.searchParams.set("kind", kind);
-    window.history.replaceState(null, "", u.toString());
-  } catch (e) {}
-  return [];
-}"""
+UPDATE_URL = (ASSETS / "update-url.js").read_text(encoding="utf-8")   # the address reproduces a search
+
+
+
+def library_filters(app: App, part_and_kind) -> tuple:
+    """The Ask tab's filters in a library: ((part, kind), the library's filters in the order App.ui_search
+    takes them). Documents: a searchable list (councils' inspections by council, newest first; one choice for
+    all of a council's inspections), and the toggle that groups results by document; then part and kind (made
+    by `part_and_kind`), type, publisher, overall grade and years, each shown when it has a choice to make."""
+    f = app.filters
+    with gr.Row(elem_id="lib-filters", equal_height=True):
+        documents = gr.Dropdown(f.doc_choices, value=[], multiselect=True, filterable=True, label="Documents",
+                                elem_id="doc-filter", scale=4, min_width=220,
+                                info="All documents unless you choose some: type a council or part of a title")
+        group = gr.Checkbox(False, label="Group by document", elem_id="group", scale=1, min_width=160,
+                            info="One card per document")
+    years = len(f.year_choices) > 2
+    specs = [("doc-type", "Type", f.type_choices, "all", len(f.type_choices) > 2),
+             ("publisher", "Publisher", f.publisher_choices, "all", f.publisher_filter),
+             ("grade", "Overall grade", f.grade_choices, "all", len(f.grade_choices) > 1),
+             ("year-from", "From year", f.year_choices, "any", years), ("year-to", "To year", f.year_choices, "any", years)]
+    with gr.Row(elem_id="filters", equal_height=True, elem_classes="lib-row"):
+        first = part_and_kind()
+        others = [gr.Dropdown(choices, value=value, label=label, elem_id=eid, filterable=False, min_width=130,
+                              visible=shown) for eid, label, choices, value, shown in specs]
+    return first, [documents, *others, group]
 
 
 def queue_max() -> int:
@@ -244,11 +273,15 @@ def build_demo(app: App) -> gr.Blocks:
                                        placeholder=hint, elem_id="query", autofocus=True, submit_btn=False,
                                        container=False)
                     go = gr.Button("Search", variant="primary", scale=0, min_width=96, elem_id="search-btn")
-                with gr.Row(elem_id="filters", equal_height=True):
-                    part = gr.Dropdown(app.part_choices, value="all", label=f"Part of {lib.noun}", elem_id="part",
-                                       filterable=False, min_width=160, visible=len(app.part_choices) > 1)
-                    kind = gr.Dropdown(KIND_CHOICES, value="all", label="Kind of text", elem_id="kind",
-                                       filterable=False, min_width=160)
+                def part_and_kind():
+                    return (gr.Dropdown(app.part_choices, value="all", label=f"Part of {lib.noun}", elem_id="part",
+                                        filterable=False, min_width=160, visible=len(app.part_choices) > 1),
+                            gr.Dropdown(KIND_CHOICES, value="all", label="Kind of text", elem_id="kind",
+                                        filterable=False, min_width=160))
+                (part, kind), library = library_filters(app, part_and_kind) if app.is_library else ((None, None), [])
+                if not app.is_library:
+                    with gr.Row(elem_id="filters", equal_height=True):
+                        part, kind = part_and_kind()
                 with gr.Row(elem_id="examples", visible=bool(app.examples)):
                     gr.HTML(pages.label("Try:"), js_on_load=None, elem_classes="ex-label-wrap")
                     example_buttons = [(gr.Button(label, size="sm", variant="secondary", elem_classes="ex-btn",
@@ -268,25 +301,33 @@ def build_demo(app: App) -> gr.Blocks:
                                          min_width=0, elem_classes="ex-btn", visible=bool(app.check_example))
                 check_out = gr.HTML(pages.check_welcome(lib), elem_id="check-result", js_on_load=None,
                                     apply_default_css=False)
-            with gr.Tab(f"Read {lib.noun}", id="read", elem_id="tab-read"):
-                gr.HTML(app.reader_html, elem_id="reader", js_on_load=None, apply_default_css=False)
+            with gr.Tab("Read a document" if app.is_library else f"Read {lib.noun}", id="read", elem_id="tab-read"):
+                if app.is_library:      # one document at a time, drawn when opened
+                    reader_doc = gr.Dropdown(app.filters.reader_choices, value=None, label="Document", elem_id="reader-doc",
+                                             filterable=True, info="Type part of a title or a council’s name")
+                    reader_want = gr.Textbox(visible="hidden", elem_id="reader-want", container=False)
+                reader = gr.HTML(app.reader_html, elem_id="reader", js_on_load=None, apply_default_css=False)
 
-        searched = dict(fn=app.ui_search, inputs=[query, part, kind], outputs=[results, state],
+        inputs = [query, part, kind, *library]
+        searched = dict(fn=app.ui_search, inputs=inputs, outputs=[results, state],
                         show_progress="minimal", **private)
-        for event in (query.submit(**searched), go.click(**searched), part.input(**searched),
-                      kind.input(**searched)):
+        changes = [part.input, kind.input, *(c.input for c in library)]
+        for event in (query.submit(**searched), go.click(**searched), *(change(**searched) for change in changes)):
             event.then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private) \
-                 .then(None, [query, part, kind], None, js=UPDATE_URL, **private)
+                 .then(None, inputs, None, js=UPDATE_URL, **private)
         for button, question in example_buttons:
-            button.click(partial(app.ui_example, question), [part, kind], [query, results, state],
+            button.click(partial(app.ui_example, question), inputs[1:], [query, results, state],
                          show_progress="minimal", **private) \
                   .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private) \
-                  .then(None, [query, part, kind], None, js=UPDATE_URL, **private)
+                  .then(None, inputs, None, js=UPDATE_URL, **private)
+        if app.is_library:
+            for box, event in ((reader_want, reader_want.change), (reader_doc, reader_doc.input)):
+                event(app.ui_read, box, [reader, reader_doc], show_progress="minimal", **private)
         checked = dict(fn=app.ui_check, inputs=check_text, outputs=check_out, show_progress="minimal", **private)
         check_go.click(**checked)
         check_text.submit(**checked)
         check_ex.click(lambda: app.check_example, None, check_text, queue=False, **private).then(**checked)
-        demo.load(app.ui_load, None, [query, part, kind, results, state], **private) \
+        demo.load(app.ui_load, None, [*inputs, results, state], **private) \
             .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private)
 
         gr.api(app.api_search, api_name="search")

@@ -25,3 +25,8 @@ def welcome(lib: Library) -> Markup:
 
 def check_welcome(lib: Library) -> Markup:
     return render("welcome.html", lib=lib, tab="check")
+
+
+def read_welcome(lib: Library) -> Markup:
+    """What a library's Read tab says before a document is opened."""
+    return render("welcome.html", lib=lib, tab="read")

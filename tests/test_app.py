@@ -64,21 +64,34 @@ def test_render_marks_bullets_and_paragraph_numbers():
     assert quote_text("A b. C d. E f.", [{"text": "A b."}, {"text": "E f."}]) == "A b. … E f."
 
 
-def test_table_rows_parse_into_cells():
+def test_table_rows_become_cells_from_their_fields():
     from present.tables import row_cells, table_columns
     from ingest.passage import Passage
 
-    def passage(text):
-        return Passage("d/t", "d", "table", None, [], text, 0, 1, "x")
-    cap, cols = table_columns(passage("Table 4: Cause of death · columns: Cause of death | Number of deaths"))
-    assert (cap, cols) == ("Table 4: Cause of death", ["Cause of death", "Number of deaths"])
-    row = passage("Table 4: Cause of death · Homicide › Other · Number of deaths: 16")
-    assert row_cells(row, cap, cols) == (["Cause of death", "Number of deaths"], ["Homicide › Other", "16"])
+    def passage(kind, text, **fields):
+        p = Passage("d/t", "d", kind, None, [], text, 0, 1, "x")
+        for k, v in fields.items():
+            setattr(p, k, v)
+        return p
+    # a table whose first heading is over the row labels
+    cols = ["Cause of death", "Number of deaths"]
+    table = passage("table", "Table 4: Cause of death · columns: Cause of death | Number of deaths",
+                    caption="Table 4: Cause of death", columns=cols)
+    assert table_columns(table) == ("Table 4: Cause of death", cols)
+    row = passage("table-row", "unused", row_label="Homicide › Other", cells=[["Number of deaths", "16"]])
+    assert row_cells(row, cols) == (cols, ["Homicide › Other", "16"])
     cols = ["Board", "Evaluation", "Date"]
-    row = passage("Annex C: X · Board: Leeds · Evaluation: Good; Date: 12/08/2010 (12 August 2010)")
-    assert row_cells(row, "Annex C: X", cols) == (cols, ["Leeds", "Good", "12/08/2010 (12 August 2010)"])
-    row = passage("T1: Y · Good · 2008: 13; Total: 179")
-    assert row_cells(row, "T1: Y", ["2008", "Total"]) == (["", "2008", "Total"], ["Good", "13", "179"])
+    row = passage("table-row", "", row_label="Leeds",
+                  cells=[["Evaluation", "Good"], ["Date", "12/08/2010 (12 August 2010)"]])
+    assert row_cells(row, cols) == (cols, ["Leeds", "Good", "12/08/2010 (12 August 2010)"])
+    # a table with no heading over its row labels
+    row = passage("table-row", "", row_label="Good", cells=[["2008", "13"], ["Total", "179"]])
+    assert row_cells(row, ["2008", "Total"]) == (["", "2008", "Total"], ["Good", "13", "179"])
+    # figures that do not line up with the headings: drawn as text
+    row = passage("table-row", "", row_label="Good", cells=[["", "13"], ["", "179"]])
+    assert row_cells(row, ["2008", "Total"]) is None
+    # a table without headings: its caption is its text
+    assert table_columns(passage("table", "Table 9: Nothing below")) == ("Table 9: Nothing below", [])
 
 
 def test_exports():
