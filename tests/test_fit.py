@@ -131,11 +131,13 @@ def test_weights_file_round_trip_keeps_other_presets(tmp_path):
     path.write_text('[accurate]\nw_bm25 = 0.2\nsource = "hand-set"\n', encoding="utf-8")
     data = synthetic(2)
     cv = F.cross_validate(data, k=3, seed=0)
-    F.write_weights("fast", F.weights_entry(data, cv), path)
+    F.write_weights("fast", "paged", F.weights_entry(data, cv), path)
+    F.write_weights("fast", "text", F.weights_entry(data, cv), path)
     tables = tomllib.loads(path.read_text(encoding="utf-8"))
     assert tables["accurate"] == {"w_bm25": 0.2, "source": "hand-set"}
     assert {k: tables["fast"][k] for k in F.WEIGHTS} == cv.final and tables["fast"]["source"] == "fitted"
     assert tables["fast"]["cv_folds"] == 3 and tables["fast"]["heldout_a"]["fitted_mrr"] > 0
+    assert {k: tables["fast"]["paged"][k] for k in F.WEIGHTS} == cv.final    # the text table kept its paged one
 
 
 def test_settings_default_to_the_fast_table_and_fall_back_to_hand_set():
