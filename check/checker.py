@@ -25,6 +25,7 @@ from search.decision import THRESHOLDS, decide, join_words, reason
 from search.results import CheckResult, Hit, Span
 from search.searcher import check_query
 from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
+from .judge import PROMOTE_MIN, STATES_MIN, borderline, judge_claim
 
 CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked for (candidate_documents)
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
@@ -42,7 +43,9 @@ def document_text(searcher, doc_id: str) -> str:
 
 
 # -- the check -----------------------------------------------------------------------------------
-def check(searcher, text: str) -> CheckResult:
+def check(searcher, text: str, judge=None) -> CheckResult:
+    """judge: a check.judge.Judge (or None: decided as without one). It is asked only whether the
+    claim's closest passage states it, for a `paraphrase` and a borderline `not-found`."""
     query = check_query(text)
     ranking = searcher.rank(query)
     scores, order = ranking.scores, ranking.order
@@ -79,6 +82,10 @@ def check(searcher, text: str) -> CheckResult:
         return ctx.out("not-found", 0.0, "The documents have no passage to compare this with.", [])
     figures = claim_figures(query)
     top = best_passage(searcher, scores, order, figures)
+    said = None            # the judge's P(the passage states this), when asked
+    if judge is not None and not found and borderline(facts):
+        said = judge_claim(judge, searcher, ranking, top)
+        found = said is not None and said >= PROMOTE_MIN
     if found:
         p = searcher.passages[top]
         figs = _figure_diffs(query, p, document_text(searcher, p.document))
@@ -88,8 +95,22 @@ def check(searcher, text: str) -> CheckResult:
         if missing:   # a paraphrase says what its source says; it does not add figures
             stated = join_words((f"“{m.text}”" for m in missing), "or")
             return ctx.not_found(top, f"The closest passage does not state {stated}.")
-        return ctx.paraphrase(top)
-    return ctx.not_found(top, reason(facts, claim=True))
+        if judge is not None and said is None:
+            said = judge_claim(judge, searcher, ranking, top)
+        if said is not None and said < STATES_MIN:
+            return _judged(ctx.not_found(top, "The closest passage does not state this."), said)
+        return _judged(ctx.paraphrase(top), said)
+    return _judged(ctx.not_found(top, reason(facts, claim=True)), said)
+
+
+def _judged(result: CheckResult, said: float | None) -> CheckResult:
+    """Records the judge's reading (check.judge) in the result and its explanation."""
+    if said is not None:
+        result.judge = said
+        result.explanation += (f" A local model reading the closest passage judges that it "
+                               f"{'states' if said >= STATES_MIN else 'does not state'} this "
+                               f"(probability {said:.2f}).")
+    return result
 
 
 def candidate_documents(searcher, order: list[int]) -> list[str]:

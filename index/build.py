@@ -152,9 +152,11 @@ def _from_corpus(corpus_dir: Path, skip_invalid: bool) -> tuple[list[ParsedDocum
 
 def build(corpus_dir: Path | None, index_dir: Path, preset: str | None = None, index_type: str = "flat-ip",
           skip_invalid: bool = False, progress: bool = True, paths: list[Path] | None = None,
-          remove: list[str] | None = None, sentences: bool | None = None) -> BuildSummary:
+          remove: list[str] | None = None, sentences: bool | None = None, engine: str | None = None,
+          milvus_uri: str | None = None) -> BuildSummary:
     """Add or update documents (from `paths`, else the corpus folder) and remove `remove`; commit.
-    sentences: embed every sentence too (default: for text documents, not for paged ones)."""
+    sentences: embed every sentence too (default: for text documents, not for paged ones).
+    engine: where retrieval runs, "local" or "milvus" at milvus_uri (default: as the index was built)."""
     started = time.perf_counter()
     with store.ingest_lock(index_dir):
         old = _load_previous(index_dir, strict=bool(paths or remove))
@@ -210,18 +212,44 @@ def build(corpus_dir: Path | None, index_dir: Path, preset: str | None = None, i
             "skipped": _refusals(old, refused, {d.path for d in new}, {r["path"] for r in doc_rows if "path" in r}),
             "counts": {"passages": len(passages), "units": len(units), "vectors": len(units)},
         }
+        push = _push(old, engine, milvus_uri, index_dir, manifest, passages, units, vectors)
         try:
             gen = store.write_index(index_dir, manifest, documents, passages, units, vectors, texts)
-        except OSError as e:
-            if not store.disk_full(e):
+        except BaseException as e:
+            if push is not None:
+                push.discard(index_dir)  # the engine's new collections go; its aliases still serve the old ones
+            if not (isinstance(e, OSError) and store.disk_full(e)):
                 raise
             raise IngestError(f"disk full while writing {e.filename or index_dir} ({e.strerror}); free some "
                               "space and run `askreport ingest` again (the index being served is unchanged)") from None
+        if push is not None:
+            push.publish()              # committed: the engine's aliases switch to the new collections
         _Cache(index_dir, None, info.fingerprint).clear()
     return BuildSummary(gen, len(documents), len(passages), len(units), embedded,
                         [(r["path"], r["reason"]) for r in manifest["skipped"] if r.get("new")],
                         time.perf_counter() - started, [d.document.id for d in new], list(remove or []),
                         bool(paths))
+
+
+def _push(old, engine: str | None, milvus_uri: str | None, index_dir: Path, manifest: dict,
+          passages: list, units: list, vectors: np.ndarray):
+    """With the Milvus store (asked for, or the one the index was built with): write this generation's
+    retrieval data to new collections before the commit; manifest["store"] records them. None: local."""
+    from .backends import STORES, store_of
+    previous = store_of(old.manifest) if old is not None else {"store": "local"}
+    kind = engine or ("milvus" if milvus_uri else previous.get("store", "local"))
+    if kind not in STORES:
+        raise IngestError(f"unknown store {kind!r}; choose one of {', '.join(STORES)}; nothing was changed")
+    if kind == "local":
+        return None
+    from .milvus import Push
+    push = Push(milvus_uri or previous.get("uri") or str(index_dir / "milvus.db"), previous)
+    try:
+        manifest["store"] = push.write(manifest, passages, units, vectors)
+    except BaseException:
+        push.discard()
+        raise
+    return push
 
 
 def _keep(old, kept: list[str], old_docs: dict):

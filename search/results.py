@@ -74,6 +74,7 @@ class Answer(_Json):
     not_given: list[str] | None = None       # kinds of fact asked for that the top passage lacks
     reason: str | None = None                # why not found, in one line
     table_rows: list[TableRow] | None = None  # every matching row of a question over a whole table
+    judge: float | None = None               # the local judge's P(the top passage answers), when asked
 
 
 @dataclass
@@ -103,6 +104,7 @@ class CheckResult(_Json):
     similarity: float | None
     explanation: str
     matches: list[Hit] = field(default_factory=list)
+    judge: float | None = None   # the local judge's P(the closest passage states this), when asked
 
 
-_OPTIONAL = {f.name for cls in (Hit, Answer, SearchResult) for f in fields(cls) if f.default is None}
+_OPTIONAL = {f.name for cls in (Hit, Answer, SearchResult, CheckResult) for f in fields(cls) if f.default is None}

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from index import store
-from index.dense import DenseIndex
-from index.lexical import BM25Index
+from index.backends import EngineError
+from index.engines import open_backend
 from index.models import encode_queries, load_model
-from index.units import NOT_RETRIEVED, context
+from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
 from .answer_types import area_names
 from .decision import Features, decide, features, reason
@@ -31,6 +31,10 @@ class QueryError(ValueError):
     """A query that cannot be searched (empty, too long); the message says why."""
 
 
+class SearchUnavailable(QueryError):
+    """The search engine failed mid-query (e.g. the Milvus server went away): nothing is answered."""
+
+
 @dataclass
 class Ranking:
     """Every passage scored for one query: what search shows, check verifies and calibration measures."""
@@ -46,14 +50,18 @@ HAND_SET = {"w_dense_passage": 0.35, "w_dense_sentence": 0.5, "w_bm25": 0.10,
             "w_named": 0.3}       # for passages of a document the query names (council, title; its year)
 
 
-def fusion_weights(preset: str = "fast") -> dict[str, float]:
+def fusion_weights(preset: str = "fast", kind: str = "text") -> dict[str, float]:
     """The fusion weights of a model preset: its table in search/weights.toml (fitted and recorded by
-    evaluation/fit.py), HAND_SET for any weight or preset the file lacks."""
+    evaluation/fit.py), HAND_SET for any weight or preset the file lacks. kind "paged": the weights for
+    passages of paged documents (PDF, Word: no sentence units, a library's names and dates), the
+    table's `paged` subtable over its own values."""
     import tomllib
     try:
         table = tomllib.loads((Path(__file__).with_name("weights.toml")).read_text(encoding="utf-8")).get(preset, {})
     except (OSError, tomllib.TOMLDecodeError):
         table = {}
+    if kind == "paged":
+        table = {**table, **table.get("paged", {})}
     return {k: float(table.get(k, v)) for k, v in HAND_SET.items()}
 
 
@@ -70,10 +78,20 @@ class Settings:
     w_named: float = _FAST["w_named"]
     highlight_bm25: float = 0.3       # weight of term overlap when choosing the sentence to highlight
     max_highlights: int = 2
+    paged: dict[str, float] | None = None   # the weights for passages of paged documents (None: the same)
 
     @classmethod
     def for_preset(cls, preset: str, **overrides) -> "Settings":
-        return cls(**{**fusion_weights(preset), **overrides})
+        paged = fusion_weights(preset, "paged")
+        return cls(**{**fusion_weights(preset), "paged": paged, **overrides})
+
+    def weights(self, paged: np.ndarray) -> dict[str, float | np.ndarray]:
+        """Each weight: one number, or per passage where paged passages have their own."""
+        out = {k: getattr(self, k) for k in HAND_SET}
+        if self.paged and paged.any():
+            out = {k: np.where(paged, self.paged.get(k, v), v).astype(np.float32) if self.paged.get(k, v) != v else v
+                   for k, v in out.items()}
+        return out
 
 
 class Searcher:
@@ -81,6 +99,7 @@ class Searcher:
         self.index, self.model, self.info = loaded, model, info
         self.settings = settings or Settings.for_preset(info.name)
         self.passages: list[Passage] = loaded.passages
+        self.weights = self.settings.weights(np.array([p.page is not None for p in self.passages], dtype=bool))
         self.documents = loaded.documents
         units = loaded.units
         self.unit_passage = np.array([u["passage"] for u in units], dtype=np.int64)
@@ -88,16 +107,16 @@ class Searcher:
         self.sentence_unit: dict[tuple[int, int, int], int] = {
             (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
         self._sentence_terms: dict[tuple[int, int], set[str]] = {}
-        self.dense = DenseIndex(loaded.vectors, loaded.manifest.get("index_type", "flat-ip"))
+        self.backend = open_backend(loaded)     # dense + BM25 scores: in process, or the engine the manifest names
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
-        self.bm25 = BM25Index([f"{context(p)} {p.text}" for p in self.passages])
+        self.bm25 = self.backend.terms           # the lexical tokenizer (locally, the BM25 index itself)
         self.row_index = np.array([i for i, p in enumerate(self.passages) if p.kind == "table-row"], dtype=np.int64)
         self.row_words = [self._row_words(self.passages[i]) for i in self.row_index]
         self.table_rows: dict[str, list[tuple[Passage, set[str]]]] = {}     # table id -> rows, cell words
         for p in self.passages:
-            if p.kind == "table-row":
+            if p.kind == "table-row" and p.table_id:
                 cells = set(self.bm25.tokenize([" ".join(v for _, v in p.cells)])[0])
-                self.table_rows.setdefault(p.passage_id.rsplit("/", 1)[0], []).append((p, cells))
+                self.table_rows.setdefault(p.table_id, []).append((p, cells))
         self.glossary = load_glossary()
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
@@ -121,10 +140,16 @@ class Searcher:
     def encode(self, query: str) -> np.ndarray:
         return encode_queries(self.model, [query])[0]
 
-    def score(self, query: str, vector: np.ndarray | None = None) -> dict[str, np.ndarray]:
-        """Per-passage scores from each retriever, plus per-unit dense similarities."""
+    def score(self, query: str, vector: np.ndarray | None = None,
+              documents: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Per-passage scores from each retriever, plus per-unit dense similarities. documents: the
+        only documents a filter allows (an engine then returns its top-k among them)."""
         vector = self.encode(query) if vector is None else vector
-        unit_sim = self.dense.scores(vector)
+        try:
+            unit_sim = self.backend.dense_scores(vector, documents)
+            lexical = self.backend.lexical_scores(self.glossary.expand(query), documents)
+        except EngineError as e:
+            raise SearchUnavailable(str(e)) from None
         n = len(self.passages)
         dense_passage = np.full(n, -1.0, dtype=np.float32)
         dense_sentence = np.full(n, -1.0, dtype=np.float32)
@@ -132,7 +157,7 @@ class Searcher:
         np.maximum.at(dense_passage, self.unit_passage[whole], unit_sim[whole])
         np.maximum.at(dense_sentence, self.unit_passage[self.unit_is_sentence], unit_sim[self.unit_is_sentence])
         dense_sentence = np.maximum(dense_sentence, dense_passage)     # one-sentence passages
-        bm25 = scale_by_max(self.bm25.scores(self.glossary.expand(query)))
+        bm25 = scale_by_max(lexical)
         words = {t for t in self.query_terms(query) if t.isalpha()}
         table_gate = np.zeros(n, dtype=np.float32)
         table_gate[self.row_index] = [bool(words & row) for row in self.row_words]
@@ -142,21 +167,22 @@ class Searcher:
     def _row_words(self, p: Passage) -> set[str]:
         """A table row's own words (label and values, not the caption or column headings that
         every row repeats): a query word among them is what earns the row its lexical boost."""
-        own = " ".join([p.label.split(" · ", 1)[-1] if p.label else ""] + [v for _, v in p.cells])
+        own = " ".join([p.row_label or ""] + [v for _, v in p.cells])
         return {t for t in self.bm25.tokenize([own])[0] if t.isalpha()}
 
     def fuse(self, scores: dict[str, np.ndarray]) -> np.ndarray:
-        s = self.settings
+        s, w = self.settings, self.weights
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
-        fused = fusion(s.fusion)(lists, [s.w_dense_passage, s.w_dense_sentence, s.w_bm25])
-        fused = fused + s.table_bm25 * scores["table_gate"] * scores["bm25"]
-        return fused + s.w_named * scores["named"] if "named" in scores else fused
+        fused = fusion(s.fusion)(lists, [w["w_dense_passage"], w["w_dense_sentence"], w["w_bm25"]])
+        fused = fused + w["table_bm25"] * scores["table_gate"] * scores["bm25"]
+        return fused + w["w_named"] * scores["named"] if "named" in scores else fused
 
     # -- the one ranking search, check and calibration share ----------------------------------
     def rank(self, query: str, kinds: set[str] | None = None, part: str | None = None,
              filters: Filters | None = None) -> Ranking:
-        scores = self.score(query)
-        allowed = self._allowed(kinds, part) & self.doc_index.mask(filters)
+        in_documents = self.doc_index.mask(filters)
+        allowed = self._allowed(kinds, part) & in_documents
+        scores = self.score(query, documents=self._pushdown(in_documents))
         fused = np.where(allowed, self.fuse(scores), -np.inf)
         return Ranking(query, scores, fused, top_order(fused, RANK_DEPTH), allowed)
 
@@ -192,6 +218,12 @@ class Searcher:
         docs = list(best)[:max(0, k)]
         return [best[d] for d in docs], [Group(d, self.documents[d].title, counts[d], len(pool)) for d in docs]
 
+    def _pushdown(self, in_documents: np.ndarray) -> list[str] | None:
+        """The documents a filter allows, for a backend that filters in the engine (None: all)."""
+        if not self.backend.pushdown or in_documents.all():
+            return None
+        return [self.doc_index.ids[d] for d in np.unique(self.doc_index.passage_doc[in_documents])]
+
     def _allowed(self, kinds: set[str] | None, part: str | None) -> np.ndarray:
         mask = self.retrievable.copy()
         if kinds:
@@ -212,7 +244,7 @@ class Searcher:
         if not order or self.passages[order[0]].kind != "table-row":
             return []
         top = self.passages[order[0]]
-        rows = self.table_rows[top.passage_id.rsplit("/", 1)[0]]
+        rows = self.table_rows.get(top.table_id or "", [])
         picks = [[p for p, cells in rows if term in cells] for term in sorted(terms)
                  if term.isalpha()]                      # words, not numbers that also occur in dates
         picks = [chosen for chosen in picks if 1 < len(chosen) < len(rows)]
