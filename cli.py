@@ -66,7 +66,7 @@ def cmd_documents(args) -> None:
         pages = f"{doc.pages:>4} pp" if doc.pages else "   text"
         print(f"indexed  {doc.id:<52} {pages} {rows[doc.id]['passages']:>5} passages  {doc.author_year}")
     for r in loaded.manifest.get("skipped", []):
-        print(f"{r.get('status', 'refused'):<8} {r.get('path') or r.get('id')}: {r.get('reason')}")
+        print(f"{r.get('status', 'refused'):<9} {r.get('reason')}")
     print(f"{len(loaded.documents)} document(s) indexed, {len(loaded.manifest.get('skipped', []))} refused "
           f"({index_dir(args)})", file=sys.stderr)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from .passage import Document, Passage, slug
 from .reader import DocumentError, read_document
 
-SUPPORTED = (".pdf", ".docx", ".txt", ".md")
+SUPPORTED = (".pdf", ".docx", ".txt")     # not .md: a folder's README describes the folder, it is not a document
 CATALOG_CSV_MAX_BYTES = 20 * 1024 * 1024
 _COLUMNS = {"title": "title", "short_title": "short_title", "publisher": "publisher", "year": "year",
             "date": "date", "publication_date": "date", "type": "doc_type", "doc_type": "doc_type",

@@ -110,6 +110,25 @@ class DocumentIndex:
             score[n] = 1.0 if not years or years & doc_years else 0.5
         return score[self.passage_doc]
 
+    def without_names(self, query: str) -> str:
+        """The query without the names of the documents it names, their years and publishers (what
+        chose the documents), so what is left ranks their passages; the query itself when it names
+        none, or when nothing would be left."""
+        if self._name_pattern is None:
+            return query
+        norm = normalise_name(query)
+        hits = {n for m in self._name_pattern.finditer(norm) for n in self.names[m.group()]}
+        if not hits:
+            return query
+        words = set()
+        for n in hits:
+            d = self.docs[n]
+            words |= {normalise_name(x) for x in (d.council, d.short_title, d.publisher) if x}
+        pattern = r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\W+") for w in sorted(words, key=len, reverse=True)
+                                      if w) + r")(?:['’]s)?\b|\b(?:19|20)\d\d\b"
+        rest = " ".join(re.sub(pattern, " ", query.replace("&", " and "), flags=re.IGNORECASE).split())
+        return rest if len(rest.split()) >= 2 else query
+
     def missing(self, query: str) -> str | None:
         """"Cumbria's inspection from 2019" when the query names documents (Cumbria's) and a year, and
         none of them is from that year: the library cannot answer it, however close its passages."""

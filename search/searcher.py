@@ -13,7 +13,7 @@ from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
-from .answer_types import area_names
+from .answer_types import TYPES, area_names
 from .decision import Features, decide, features, reason
 from .documents import DocumentIndex, Filters
 from .fuse import fusion, scale_by_max
@@ -22,6 +22,9 @@ from .results import Answer, Group, Hit, SearchResult, Span, TableRow
 
 RANK_DEPTH = 1000                 # a ranking keeps this many passages in order (check, grouping and
                                   # calibration read at most the first GROUP_POOL)
+PLACE = next(t.wants for t in TYPES if t.name == "place")   # an inspection's passage: its council is the place
+BOILERPLATE_DOCUMENTS = 5         # the same passage in this many documents is boilerplate ...
+BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares meaning or words with a query
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
@@ -121,6 +124,7 @@ class Searcher:
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
         self.doc_index = DocumentIndex(self.documents, self.passages)
+        self.boilerplate = boilerplate(self.passages)
         self.places = area_names(self.passages)
         self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
 
@@ -143,11 +147,15 @@ class Searcher:
     def score(self, query: str, vector: np.ndarray | None = None,
               documents: list[str] | None = None) -> dict[str, np.ndarray]:
         """Per-passage scores from each retriever, plus per-unit dense similarities. documents: the
-        only documents a filter allows (an engine then returns its top-k among them)."""
-        vector = self.encode(query) if vector is None else vector
+        only documents a filter allows (an engine then returns its top-k among them). When the query
+        names documents ("Bristol's 2014 inspection"), the names pick the documents (`named`) and the
+        rest of the query ranks their passages: "Bristol", "2014" and "Ofsted" would otherwise favour
+        whichever passage repeats them, not the one that answers."""
+        content = self.doc_index.without_names(query)
+        vector = self.encode(content) if vector is None else vector
         try:
             unit_sim = self.backend.dense_scores(vector, documents)
-            lexical = self.backend.lexical_scores(self.glossary.expand(query), documents)
+            lexical = self.backend.lexical_scores(self.glossary.expand(content), documents)
         except EngineError as e:
             raise SearchUnavailable(str(e)) from None
         n = len(self.passages)
@@ -174,7 +182,7 @@ class Searcher:
         s, w = self.settings, self.weights
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
         fused = fusion(s.fusion)(lists, [w["w_dense_passage"], w["w_dense_sentence"], w["w_bm25"]])
-        fused = fused + w["table_bm25"] * scores["table_gate"] * scores["bm25"]
+        fused = fused + w["table_bm25"] * scores["table_gate"] * scores["bm25"] - BOILERPLATE_PENALTY * self.boilerplate
         return fused + w["w_named"] * scores["named"] if "named" in scores else fused
 
     # -- the one ranking search, check and calibration share ----------------------------------
@@ -293,6 +301,11 @@ class Searcher:
         f = features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
                      alignment=alignment, query=ranking.query if query is None else query)
         f.no_document = self.doc_index.missing(ranking.query)
+        if ranking.order:
+            top = self.passages[ranking.order[0]]
+            f.paged = top.page is not None
+            if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
+                f.not_given = tuple(x for x in f.not_given if x != PLACE)
         return f
 
     def answer(self, results: list[Hit], ranking: Ranking) -> Answer:
@@ -305,6 +318,17 @@ class Searcher:
         return Answer(found, round(confidence, 3), best, top.passage_id, top.citation,
                       not_mentioned=list(facts.unknown) or None, not_given=list(facts.not_given) or None,
                       reason=None if found else reason(facts))
+
+
+def boilerplate(passages: list[Passage]) -> np.ndarray:
+    """Per passage, 1.0 where the same text (case and spacing aside) stands in BOILERPLATE_DOCUMENTS
+    or more documents: a publisher's notice on every report ("Ofsted regulates and inspects…") says
+    nothing about any one of them, and would otherwise answer every question about inspections."""
+    key = [" ".join(p.text.lower().split()) for p in passages]
+    docs: dict[str, set[str]] = {}
+    for k, p in zip(key, passages):
+        docs.setdefault(k, set()).add(p.document)
+    return np.array([len(docs[k]) >= BOILERPLATE_DOCUMENTS for k in key], dtype=np.float32)
 
 
 def top_order(scores: np.ndarray, n: int) -> list[int]:
