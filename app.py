@@ -6,10 +6,10 @@ Address and port also come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT; the def
 127.0.0.1. The model and index load once at start (the index is built first if there is none).
 Works with no network: no share link, no analytics, no fonts or scripts from elsewhere.
 
-API (gradio_client): `/search` (query, k=10, part="all", kind="all", document="", year_from=None,
-year_to=None, doc_type="all", group=False, publisher="all", grade="") and `/check` (text) return the same JSON
-as `askreport search --json` / `askreport check --json`; the library filters are optional, so older clients
-keep working. A query longer than search.MAX_QUERY_CHARS characters is cut to that length and answered. At most
+API: `/search` (query, k=10, part="all", kind="all"), `/search_library` (the same, then document="",
+year_from=None, year_to=None, doc_type="all", group=False, publisher="all", grade="") and `/check` (text)
+return the same JSON as `askreport search --json` / `askreport check --json`; `/search` keeps the four
+inputs it always had, so clients that post to it over HTTP keep working. A query longer than search.MAX_QUERY_CHARS characters is cut to that length and answered. At most
 $ASKREPORT_QUEUE_MAX requests (default 256) wait in the queue; beyond that a request gets "queue full".
 
 Thin by design: handlers call the Searcher / check code the CLI uses and hand the typed results to the
@@ -113,9 +113,13 @@ class App:
         return CheckResult(out.query, None, None, "", out.results), " ".join(x for x in (note, fallback) if x)
 
     # -- API -------------------------------------------------------------------------------------
-    def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all", document: str = "",
-                   year_from: int | None = None, year_to: int | None = None, doc_type: str = "all",
-                   group: bool = False, publisher: str = "all", grade: str = "") -> dict:
+    def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all") -> dict:
+        """Search the documents: the same JSON as `askreport search --json` (filters: /search_library)."""
+        return self.api_search_library(query, k, part, kind)
+
+    def api_search_library(self, query: str, k: int = 10, part: str = "all", kind: str = "all", document: str = "",
+                           year_from: int | None = None, year_to: int | None = None, doc_type: str = "all",
+                           group: bool = False, publisher: str = "all", grade: str = "") -> dict:
         """Search the documents: the same JSON as `askreport search --json`. part: all, or a part the outlines
         name. kind: all, findings, practice, case-studies, tables, or passage kinds separated by commas. Optional
         library filters: document (ids, prefixes such as "ilacs/", or "council:<name>", separated by commas),
@@ -253,11 +257,6 @@ def library_filters(app: App, part_and_kind) -> tuple:
     return first, [documents, *others, group]
 
 
-def queue_max() -> int:
-    value = os.environ.get("ASKREPORT_QUEUE_MAX", "").strip()
-    return int(value) if value.isdigit() and int(value) > 0 else 256
-
-
 def build_demo(app: App) -> gr.Blocks:
     private = {"api_visibility": "private"}
     lib = app.library
@@ -331,17 +330,10 @@ def build_demo(app: App) -> gr.Blocks:
             .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private)
 
         gr.api(app.api_search, api_name="search")
+        gr.api(app.api_search_library, api_name="search_library")
         gr.api(app.api_check, api_name="check")
-    demo.queue(default_concurrency_limit=4, max_size=queue_max())
+    demo.queue(default_concurrency_limit=4, max_size=config.queue_max())
     return demo
-
-
-def theme() -> gr.themes.Base:
-    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
-    return gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=system, font_mono=mono).set(
-        button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
-        button_primary_background_fill_dark="*primary_700", button_primary_text_color="white")   # contrast >= 4.5
 
 
 def load_app(index_dir: Path) -> App:
@@ -382,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _, local_url, _ = demo.launch(
             server_name=args.host, server_port=args.port, share=False, show_error=False, inbrowser=False,
-            prevent_thread_lock=True, quiet=True, theme=theme(), css=css, head=head, footer_links=["api"],
+            prevent_thread_lock=True, quiet=True, theme=pages.theme(), css=css, head=head, footer_links=["api"],
             run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False, pwa=False,
             max_file_size="1mb", favicon_path=None)
     except OSError as e:

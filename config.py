@@ -34,3 +34,9 @@ def index_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def cache_dir() -> Path:
     return Path(os.environ.get("ASKREPORT_CACHE") or Path.home() / ".cache" / "askreport")
+
+
+def queue_max() -> int:
+    """How many app requests may wait ($ASKREPORT_QUEUE_MAX, default 256); beyond it: "queue full"."""
+    value = os.environ.get("ASKREPORT_QUEUE_MAX", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else 256

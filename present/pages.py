@@ -1,4 +1,4 @@
-"""The fixed pieces of the page: its header, the welcome texts of the Ask and Check tabs, messages."""
+"""The fixed pieces of the page: its theme, header, the welcome texts of the Ask and Check tabs, messages."""
 from __future__ import annotations
 
 from markupsafe import Markup
@@ -30,3 +30,12 @@ def check_welcome(lib: Library) -> Markup:
 def read_welcome(lib: Library) -> Markup:
     """What a library's Read tab says before a document is opened."""
     return render("welcome.html", lib=lib, tab="read")
+
+
+def theme():
+    import gradio as gr
+    system = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
+    mono = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+    return gr.themes.Default(primary_hue="blue", neutral_hue="slate", font=system, font_mono=mono).set(
+        button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700", button_primary_text_color="white")   # contrast >= 4.5

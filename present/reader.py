@@ -129,6 +129,7 @@ class Report:
         footnotes_started = False
         page = None
         passages = self.passages if passages is None else passages
+        labels = {(p.document, p.page): p.page_label for p in passages if p.page is not None and p.page_label}
         last_text = max((n for n, p in enumerate(passages) if p.kind not in ("footnote", "table-row")), default=-1)
         for n, p in enumerate(passages):
             if p.document not in shown and p.document in self.documents:
@@ -137,7 +138,7 @@ class Report:
                 page = None
             if p.kind == "table-row":
                 continue
-            if p.page is not None and p.page != page and p.kind != "footnote":
+            if p.page is not None and p.kind != "footnote" and (page is None or p.page > page):
                 page = p.page
                 body.append(("page", dom_id(f"{p.document}/page-{p.page}"), p.page, p.page_label or p.page))
             if p.kind == "title":
@@ -149,6 +150,10 @@ class Report:
                 body.append(("footnotes",))
                 toc.append((1, "rp-footnotes", "Footnotes"))
             body.append(self.block(p, ids=True))
+            for later in (p.pages[1:] if p.kind != "footnote" and page is not None else []):
+                if later > page:            # a passage running onto the next pages: they go on after it
+                    page = later
+                    body.append(("page", dom_id(f"{p.document}/page-{page}"), page, labels.get((p.document, page), page)))
         if not shown and (first or self.documents):
             body.insert(0, ("doc", first or next(iter(self.documents.values()))))
         return render("reader.html", toc=toc, body=body, meta=document_meta, one=one, grades=grades_line,

@@ -230,7 +230,7 @@ def test_file_routes_serve_no_private_file(app_url, real_index, spare):     # (`
 def in_browser(fn, *args) -> Future:
     """fn(browser, *args) in a thread with a Chromium of its own: tests/test_browser.py's session browser
     holds the main thread's sync Playwright, and a second one cannot start beside it in the same thread."""
-    from test_browser import ARGS, CHROMIUM
+    from conftest import ARGS, CHROMIUM
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium at /usr/bin/chromium")
 
@@ -557,7 +557,7 @@ def test_no_share_link_no_flagging_no_analytics(app_url, app_server, spare, spar
         assert config.get("space_id") is None and not config.get("is_colab")
         assert config["root"].startswith("http://127.0.0.1:")
         names = {d.get("api_name") for d in config["dependencies"] if d.get("api_visibility", "public") == "public"}
-        assert names <= {"search", "check"}, names
+        assert names <= {"search", "search_library", "check"}, names
         status, body = get(url + "gradio_api/info")
-        assert status == 200 and set(json.loads(body)["named_endpoints"]) == {"/search", "/check"}
+        assert status == 200 and set(json.loads(body)["named_endpoints"]) == {"/search", "/search_library", "/check"}
         assert not re.search(r"gradio\.live|public link|share=True", log.read_text())
