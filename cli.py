@@ -249,7 +249,8 @@ def cmd_bench(args) -> None:
             import matplotlib  # noqa: F401
         except ImportError:
             raise CLIError("bench --scale draws its plot with matplotlib: pip install -e '.[bench]'", 2) from None
-        run_scale(Path(args.library), Path(args.queries), Path(args.full_index) if args.full_index else None)
+        run_scale(Path(args.library), Path(args.queries), Path(args.full_index) if args.full_index else None,
+                  full_ingest_s=args.full_ingest_seconds)
         return
     from evaluation.bench import run_bench
     run_bench(corpus_dir(args), index_dir(args), Path(args.queries), store=args.store, milvus_uri=args.milvus_uri)
@@ -351,6 +352,7 @@ def parser() -> argparse.ArgumentParser:
                    help="build at 1, 10, 100 and all documents of --library; print and plot how cost grows")
     p.add_argument("--library", default=str(config.ROOT.parent / "shared" / "library"))
     p.add_argument("--full-index", metavar="DIR", help="with --scale: an index of the whole library already built")
+    p.add_argument("--full-ingest-seconds", type=float, help="with --full-index: how long its build took")
     p.add_argument("--store", choices=("local", "milvus"), default="local",
                    help="milvus: also build the index on Milvus and print both stores' latencies side by side")
     p.add_argument("--milvus-uri", metavar="URI", help="with --store milvus (default: a Milvus Lite .db in a temp folder)")
