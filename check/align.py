@@ -165,7 +165,7 @@ def _number(m: re.Match) -> tuple[str, int | float | str]:
     return kind, plain(float(raw.replace(",", "")))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)   # a long document's prepared form is ~15 MB: 64 of a library's held 1 GB in memory
 def _prepare(text: str) -> _Doc:
     norm, nmap = normalise_with_map(text)
     toks = []
