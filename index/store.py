@@ -199,9 +199,14 @@ def load_index(index_dir: Path) -> LoadedIndex:
     return LoadedIndex(gen, manifest, {d.id: d for d in documents}, passages, units, vectors, texts)
 
 
-def _lines(path: Path) -> list[str]:
-    # split on "\n" only: JSON leaves U+2028, U+0085 and the like unescaped, and splitlines() cuts there
-    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+def _lines(path: Path):
+    """The file's non-blank lines, one at a time (a library's passages are ~100 MB: never all in memory
+    as text at once). Split on "\n" only: JSON leaves U+2028, U+0085 and the like unescaped, and
+    splitlines() would cut there; newline="\n" turns off the translation of "\r" too."""
+    with open(path, encoding="utf-8", newline="\n") as f:
+        for line in f:
+            if line.strip():
+                yield line
 
 
 def _check_consistent(manifest: dict, documents, passages, units, vectors: np.ndarray, fix: str) -> None:

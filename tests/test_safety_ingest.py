@@ -476,8 +476,8 @@ def test_reingest_of_unchanged_corpus_is_identical_and_embeds_nothing(tmp_path, 
 def assert_consistent(index_dir: Path, documents: set[str]) -> store.LoadedIndex:
     loaded = store.load_index(index_dir)
     gen, manifest = loaded.path, loaded.manifest
-    passage_lines = store._lines(gen / "passages.jsonl")
-    unit_lines = store._lines(gen / "units.jsonl")
+    passage_lines = list(store._lines(gen / "passages.jsonl"))
+    unit_lines = list(store._lines(gen / "units.jsonl"))
     vectors = np.load(gen / "vectors.npy")
     assert manifest["counts"] == {"passages": len(passage_lines), "units": len(unit_lines), "vectors": len(vectors)}
     assert len(unit_lines) == len(vectors)
