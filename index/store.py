@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.passage import Document, Passage
+from ingest.reader import sha256_file
 
 FORMAT_VERSION = 2
 DATA_FILES = ("documents.json", "passages.jsonl", "units.jsonl", "vectors.npy", "texts.jsonl")
@@ -53,14 +53,6 @@ class LoadedIndex:
     units: list[dict]
     vectors: np.ndarray
     texts: dict[str, str]          # document id -> its text as ingested (what every offset points into)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @contextmanager

@@ -15,7 +15,6 @@ extension, so the same file gets the same id whether its folder or the file itse
 from __future__ import annotations
 
 import csv
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from .passage import Document, Passage, slug
-from .reader import DocumentError, read_document
+from .reader import DocumentError, read_document, sha256_file
 
 SUPPORTED = (".pdf", ".docx", ".txt")     # not .md: a folder's README describes the folder, it is not a document
 CATALOG_CSV_MAX_BYTES = 20 * 1024 * 1024
@@ -111,21 +110,13 @@ def discover(paths: list[Path]) -> Discovery:
                 continue
             root = library_root(path.resolve(), given.resolve())
             try:
-                digest = _sha256(path)
+                digest = sha256_file(path)
             except OSError as e:
                 out.refused.append(Refusal(str(path), f"{path.name}: cannot be read ({e.strerror})", "unreadable"))
                 continue
             real = path.resolve()
             out.files.append(Found(real, root, document_id(real.relative_to(root).as_posix()), digest))
     return out
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- the catalogue -----------------------------------------------------------------------------

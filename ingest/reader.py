@@ -1,6 +1,7 @@
 """Read a catalogued document safely: inside the corpus folder, bounded in size, real text."""
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -64,3 +65,11 @@ def read_document(corpus_dir: Path, relative: str, max_bytes: int | None = None)
     if _INVISIBLE.fullmatch(text):                 # nothing but whitespace and zero-width marks
         raise DocumentError(f"{relative}: empty or whitespace only; skipped")
     return text, encoding
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -264,20 +264,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_server(real_index, tmp_path_factory):
-    """Starts the app (python app.py --port N) and returns at once; `app_url` waits until it answers."""
+def start_app(index_dir: Path, log: Path) -> dict:
+    """`python app.py --port N` on index_dir, logging to `log`; returns at once (see wait_until_up)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, **APP_ENV, "ASKREPORT_INDEX_DIR": str(real_index), "GRADIO_SERVER_NAME": "127.0.0.1"}
+    env = {**os.environ, **APP_ENV, "ASKREPORT_INDEX_DIR": str(index_dir), "GRADIO_SERVER_NAME": "127.0.0.1"}
     env.pop("GRADIO_SERVER_PORT", None)
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
+    return {"url": f"http://127.0.0.1:{port}/", "port": port, "log": log, "proc": proc}
+
+
+@pytest.fixture(scope="session")
+def app_server(real_index, tmp_path_factory):
+    """The app on the real report's index; `app_url` waits until it answers."""
+    app = start_app(real_index, tmp_path_factory.mktemp("app") / "app.log")
     try:
-        yield {"url": f"http://127.0.0.1:{port}/", "port": port, "log": log, "proc": proc}
+        yield app
     finally:
-        stop(proc)
+        stop(app["proc"])
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import APP_ENV, free_port, stop, wait_until_up
+from conftest import start_app, stop, wait_until_up
 from test_browser import ask, card_ids, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,14 +47,8 @@ def library_index(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def library_app(library_index, tmp_path_factory):
     """The app (python app.py --port N) on the library index, answering."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("library-app") / "app.log"
-    env = {**os.environ, **APP_ENV, "ASKREPORT_INDEX_DIR": str(library_index), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    env.pop("GRADIO_SERVER_PORT", None)
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    app = start_app(library_index, tmp_path_factory.mktemp("library-app") / "app.log")
+    proc, url, log = app["proc"], app["url"], app["log"]
     try:
         wait_until_up(proc, url, log)
         yield url
