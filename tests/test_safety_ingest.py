@@ -10,7 +10,6 @@ plumbing tests. The helpers here are imported by tests/test_safety_index.py too.
 from __future__ import annotations
 
 import errno
-import hashlib
 import io
 import json
 import os
@@ -29,50 +28,18 @@ import cli
 from index import build as build_mod
 from index import store
 from index.build import IngestError, build
-from index.models import ModelInfo
 from ingest import reader
 from ingest.pipeline import ingest_corpus
 
+from conftest import FakeEmbedder, fake_vector
+
 ROOT = Path(__file__).resolve().parent.parent
-DIM = 384
-FAKE_FINGERPRINT = "fake-hash-embedder-0001"
 
 
-# -- the fake embedder ----------------------------------------------------------------------
-def fake_vector(text: str, dim: int = DIM) -> np.ndarray:
-    """Deterministic unit vector for `text` (no BLAS: safe in a forked child)."""
-    seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
-    v = np.random.default_rng(seed).standard_normal(dim)
-    return (v / np.sqrt((v * v).sum())).astype(np.float32)
-
-
-class FakeEmbedder:
-    def __init__(self, dim: int = DIM, fingerprint: str = FAKE_FINGERPRINT):
-        self.info = ModelInfo("fast", "fake/hash-embedder", Path("/nonexistent/fake-model"), dim, 256, fingerprint)
-        self.calls: list[list[str]] = []
-
-    def load_model(self, preset: str = "fast", path=None):
-        return self, self.info
-
-    def encode_passages(self, model, texts, show_progress: bool = False) -> np.ndarray:
-        self.calls.append(list(texts))
-        return np.stack([fake_vector(t, self.info.dimension) for t in texts])
-
-    @staticmethod
-    def count_tokens(model, text: str) -> int:
-        return len(text.split())
-
-    @property
-    def encoded(self) -> int:
-        return sum(len(c) for c in self.calls)
-
-
+# -- the fake embedder (tests/conftest.py's) -----------------------------------------------------
 def install_fake(monkeypatch=None, **kwargs) -> FakeEmbedder:
-    """Patch index.build's model functions (with monkeypatch in a test, plainly in a child process)."""
-    fake = FakeEmbedder(**kwargs)
-    for name in ("load_model", "encode_passages", "count_tokens"):
-        (monkeypatch.setattr if monkeypatch else setattr)(build_mod, name, getattr(fake, name))
-    return fake
+    """Patch index.build's and search's model functions (with monkeypatch in a test, plainly in a child process)."""
+    return FakeEmbedder(**kwargs).install(monkeypatch)
 
 
 @pytest.fixture
@@ -640,7 +607,8 @@ def test_sigkilled_cli_ingest_in_a_fresh_interpreter(tmp_path, fake):
     old = store.load_index(idx)
     write_corpus(corpus, {"alpha.txt": ALPHA_V2, "beta.txt": BETA})
     code = ("import sys\n"
-            "from tests.test_safety_ingest import arm_kill, install_fake\n"
+            "sys.path.insert(0, 'tests')\n"
+            "from test_safety_ingest import arm_kill, install_fake\n"
             "install_fake()\n"
             "arm_kill('os.replace', 2, 'before')\n"
             "import cli\n"
