@@ -101,8 +101,11 @@ def _read_paths(paths: list[Path], known_sha: dict[str, str], progress: bool
     parsed, refused = [], list(found.refused)
     seen = dict(known_sha)              # sha256 -> document id
     # Of byte-identical copies, the one the catalogues describe most fully is indexed (then path order).
-    facts = {f.doc_id: len(catalog_facts(f)) + len(catalog_facts(f).get("grades", {})) for f in found.files}
-    found.files.sort(key=lambda f: -facts[f.doc_id])
+    described = {}
+    for f in found.files:
+        facts = catalog_facts(f)
+        described[f.doc_id] = len(facts) + len(facts.get("grades", {}))
+    found.files.sort(key=lambda f: -described[f.doc_id])
     best = {}
     for f in found.files:
         best.setdefault(f.sha256, f.doc_id)

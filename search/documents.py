@@ -93,31 +93,34 @@ class DocumentIndex:
         return keep[self.passage_doc]
 
     # -- documents a query names ------------------------------------------------------------------
+    def hits(self, query: str) -> list[int]:
+        """The documents the query names (by council or title), in the order it names them."""
+        if self._name_pattern is None:
+            return []
+        found = [n for m in self._name_pattern.finditer(normalise_name(query)) for n in self.names[m.group()]]
+        return list(dict.fromkeys(found))
+
+    @staticmethod
+    def years_of(d: Document) -> set[int]:
+        return {d.year, int(d.date[:4]) if d.date else d.year}
+
     def named(self, query: str) -> np.ndarray:
         """Per passage, 0..1: 1 when the query names its document (a council or a title) and any year
         it gives is the document's; 0.5 for the name alone when the query's year is another's."""
-        if self._name_pattern is None:
-            return np.zeros(len(self.passage_doc), dtype=np.float32)
-        norm = normalise_name(query)
-        hits = {n for m in self._name_pattern.finditer(norm) for n in self.names[m.group()]}
+        hits = self.hits(query)
         if not hits:
             return np.zeros(len(self.passage_doc), dtype=np.float32)
         years = {int(y) for y in _YEAR.findall(query)}
         score = np.zeros(len(self.docs), dtype=np.float32)
         for n in hits:
-            d = self.docs[n]
-            doc_years = {d.year, int(d.date[:4]) if d.date else d.year}
-            score[n] = 1.0 if not years or years & doc_years else 0.5
+            score[n] = 1.0 if not years or years & self.years_of(self.docs[n]) else 0.5
         return score[self.passage_doc]
 
     def without_names(self, query: str) -> str:
         """The query without the names of the documents it names, their years and publishers (what
         chose the documents), so what is left ranks their passages; the query itself when it names
         none, or when nothing would be left."""
-        if self._name_pattern is None:
-            return query
-        norm = normalise_name(query)
-        hits = {n for m in self._name_pattern.finditer(norm) for n in self.names[m.group()]}
+        hits = self.hits(query)
         if not hits:
             return query
         words = set()
@@ -132,14 +135,9 @@ class DocumentIndex:
     def missing(self, query: str) -> str | None:
         """"Cumbria's inspection from 2019" when the query names documents (Cumbria's) and a year, and
         none of them is from that year: the library cannot answer it, however close its passages."""
-        if self._name_pattern is None:
-            return None
         years = {int(y) for y in _YEAR.findall(query)}
-        matched = [m.group() for m in self._name_pattern.finditer(normalise_name(query))]
-        if not years or not matched:
-            return None
-        docs = [self.docs[n] for name in matched for n in self.names[name]]
-        if any(years & {d.year, int(d.date[:4]) if d.date else d.year} for d in docs):
+        docs = [self.docs[n] for n in self.hits(query)] if years else []
+        if not docs or any(years & self.years_of(d) for d in docs):
             return None
         d, when = docs[0], join_words(sorted(years), "or")
         if d.council:
