@@ -42,13 +42,19 @@ def _rx(pattern: str, flags=re.I) -> re.Pattern:
 
 TYPES: tuple[AnswerType, ...] = (
     AnswerType("money", "an amount of money",
-               _rx(r"\b(?:cost|costs|costing|price|prices|budget|budgets|fee|fees)\b|\bhow much (?:money|funding)\b"
-                   r"|\bhow much (?:did|does|do|will|would) .{0,60}\b(?:cost|pay|spend)\b"),
+               _rx(r"\b(?:cost|costs|costing|price|prices|budget|budgets|fee|fees)\b|\bhow much\b.{0,40}\b(?:money|funding|grant)\b"
+                   r"|\bhow much (?:did|does|do|will|would|can|could|should|must|is|are) .{0,60}\b(?:cost|pay|paid|spend|"
+                   r"spent|fined?|charged?|worth)\b"),
                _rx(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|million|billion|bn)\b|\bpounds? sterling\b")),
     AnswerType("duration", "a length of time",
                _rx(rf"\bhow long\b|\bhow many {_UNIT}\b|\b(?:what|which) (?:length of time|period of time|time ?scales?"
                    r"|time ?frames?)\b"),
-               _rx(rf"\b{_NUMWORD}[ -]{_UNIT}\b|\b{_ORDINAL} {_UNIT1}\b|\btime ?scales?\b|\bwithin \d+\b")),
+               _rx(rf"\b{_NUMWORD}[ -](?:[a-z]+ )?{_UNIT}\b|\b{_ORDINAL} {_UNIT1}\b|\btime ?scales?\b|\bwithin \d+\b")),
+    AnswerType("frequency", "a frequency",
+               _rx(r"\bhow (?:often|frequently|regularly)\b|\bat what (?:intervals?|frequency)\b"),
+               _rx(rf"\b(?:every|each|once|twice|annual|annually|yearly|monthly|weekly|daily|fortnightly|quarterly|"
+                   rf"regular|regularly|frequent|frequently|periodic|periodically|routinely|termly)\b|\bper {_UNIT1}\b"
+                   rf"|\ba {_UNIT1}\b|\b{_NUMWORD} times\b")),
     AnswerType("penalty", "a sentence or penalty",
                _rx(r"\b(?:prison|jail|gaol|custodial) (?:sentence|term)s?\b|\bsentenced\b|\bwhat sentences?\b"
                    r"|\b(?:sent|go|went|gone|put) (?:to|in|into) (?:prison|jail|gaol)\b|\b(?:jailed|imprisoned)\b"
@@ -70,8 +76,11 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(r"\b(?:what|which) (?:grade|grades|grading|rating|ratings|judgement|judgment)\b"
                    r"|\bhow (?:was|were|is|are) .{0,80}\b(?:graded|rated|judged)\b"),
                _rx(r"\b(?:outstanding|good|adequate|inadequate)\b")),
+    AnswerType("share", "a proportion",
+               _rx(r"\b(?:what|which) (?:proportion|percentage|share|fraction)\b|\bhow many per ?cent\b"),
+               _rx(r"\d\s?%|\bper ?cent\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority|minority)\b")),
     AnswerType("count", "a number",
-               _rx(r"\bhow many\b|\bwhat (?:number|proportion|percentage|share|fraction)\b"),
+               _rx(r"\bhow many\b|\bwhat (?:number|maximum|minimum|max|min)\b"),
                None),
 )
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")

@@ -17,6 +17,16 @@ from .decision import join_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
+HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
+MIN_PART_CHARS = 4           # a place within a council's name ("Poole") at least this long counts as naming it
+_PARTS = re.compile(r",\s*|\s+(?:and|with|&)\s+")
+# "Cumbria's 2019 inspection", "the 2019 inspection of Cumbria": a capitalised name that refers to a
+# document by its type (a word of an indexed document's type, filled in per index)
+_NAME = r"[A-Z][\w-]+(?:\s+(?:and\s+|upon\s+|on\s+)?[A-Z][\w-]+)*"
+_OPENER = re.compile(r"^(?:(?:In|At|On|For|From|By|The|What|Which|When|Where|Why|How|Who|Did|Does|Do|Was|Were|"
+                     r"Is|Are|Has|Have|Had|Can|Could|Should|Would|Will|According|To|Of|And|But|So|If|After|Before)\s+)+")
+_REFERS = (r"\b(?P<a>{name})['’]s\s+(?:(?:19|20)\d\d\s+)?(?:[A-Z]\w+\s+)?(?:{types})s?\b"
+           r"|\b(?:{types})s?\s+of\s+(?P<b>{name})")
 
 
 @dataclass
@@ -49,12 +59,23 @@ class DocumentIndex:
         self.publisher = np.array([(d.publisher or "").lower() for d in self.docs], dtype=object)
         self.doc_type = np.array([(d.doc_type or "").lower() for d in self.docs], dtype=object)
         self.names: dict[str, list[int]] = {}       # normalised name -> documents it names
+        self.parts: dict[str, list[int]] = {}       # a place within a council's name ("Poole") -> its documents
         for n, d in enumerate(self.docs):
             for name in self._names_of(d):
                 self.names.setdefault(name, []).append(n)
-        alternatives = sorted(self.names, key=len, reverse=True)
-        self._name_pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\b") \
-            if alternatives else None
+            for part in self._parts_of(d):
+                self.parts.setdefault(part, []).append(n)
+        self._name_pattern = _alternatives(self.names)
+        self._part_pattern = _alternatives(self.parts)      # capitalised, as a place is written
+        types = {t for t in self.doc_type if t}
+        self._refers = re.compile(_REFERS.format(name=_NAME, types="|".join(sorted(map(re.escape, types))))) \
+            if types else None
+        self._known = {normalise_name(x) for d in self.docs for x in (d.publisher, d.short_title) if x}
+        heads: dict[str, list[str]] = {}
+        for p in passages:
+            if len(head := heads.setdefault(p.document, [])) < HEAD_PASSAGES:
+                head.append(normalise_name(p.text))
+        self._heads = " | ".join(" ".join(h) for h in heads.values()).join("  ")
 
     @staticmethod
     def _names_of(d: Document) -> set[str]:
@@ -67,6 +88,13 @@ class DocumentIndex:
                 if len(norm.split()) >= MIN_TITLE_WORDS:
                     names.add(norm)
         return names
+
+    @staticmethod
+    def _parts_of(d: Document) -> set[str]:
+        """The places a council's name joins ("Bournemouth, Christchurch and Poole"): a person may name
+        the council by one of them."""
+        parts = [x.strip() for x in _PARTS.split(d.council or "")]
+        return {x for x in parts if len(x) >= MIN_PART_CHARS} if len(parts) > 1 else set()
 
     # -- filters ---------------------------------------------------------------------------------
     def mask(self, f: Filters | None) -> np.ndarray:
@@ -98,7 +126,23 @@ class DocumentIndex:
         if self._name_pattern is None:
             return []
         found = [n for m in self._name_pattern.finditer(normalise_name(query)) for n in self.names[m.group()]]
+        if not found and self._part_pattern is not None:
+            found = [n for m in self._part_pattern.finditer(query) for n in self.parts[m.group()]]
         return list(dict.fromkeys(found))
+
+    def unknown_document(self, query: str) -> str | None:
+        """"an inspection of Cumbria" when the query refers to a document by a name and a type ("Cumbria's
+        2019 inspection") that no indexed document goes by (in its catalogue facts or on its first page:
+        "the City of London's inspection" is London Corporation's); None otherwise."""
+        if self._refers is None or self.hits(query):
+            return None
+        for m in self._refers.finditer(query):
+            name = _OPENER.sub("", m.group("a") or m.group("b"))    # capitalised for opening the sentence
+            norm = normalise_name(name)
+            if norm not in self._known and norm not in self.names and f" {norm} " not in self._heads:
+                kind = next(t for t in self.doc_type if t and re.search(rf"\b{re.escape(t)}", m.group(), re.I))
+                return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} of {name}"
+        return None
 
     @staticmethod
     def years_of(d: Document) -> set[int]:
@@ -126,18 +170,22 @@ class DocumentIndex:
         words = set()
         for n in hits:
             d = self.docs[n]
-            words |= {normalise_name(x) for x in (d.council, d.short_title, d.publisher) if x}
+            words |= {normalise_name(x) for x in (d.council, d.short_title, d.publisher, *self._parts_of(d)) if x}
         pattern = r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\W+") for w in sorted(words, key=len, reverse=True)
                                       if w) + r")(?:['’]s)?\b|\b(?:19|20)\d\d\b"
         rest = " ".join(re.sub(pattern, " ", query.replace("&", " and "), flags=re.IGNORECASE).split())
         return rest if len(rest.split()) >= 2 else query
 
     def missing(self, query: str) -> str | None:
-        """"Cumbria's inspection from 2019" when the query names documents (Cumbria's) and a year, and
-        none of them is from that year: the library cannot answer it, however close its passages."""
+        """"an inspection of Poole from 2018" when the query names documents (Poole's) and a year, and none
+        of them is from that year, or refers to a document by a name no indexed document has ("Cumbria's
+        2019 inspection"): the library cannot answer it, however close its passages."""
         years = {int(y) for y in _YEAR.findall(query)}
         docs = [self.docs[n] for n in self.hits(query)] if years else []
-        if not docs or any(years & self.years_of(d) for d in docs):
+        if not docs:
+            unknown = self.unknown_document(query)
+            return f"{unknown} from {join_words(sorted(years), 'or')}" if unknown and years else unknown
+        if any(years & self.years_of(d) for d in docs):
             return None
         d, when = docs[0], join_words(sorted(years), "or")
         if d.council:
@@ -155,3 +203,9 @@ class DocumentIndex:
         if d.grades:
             out["grades"] = d.grades
         return out
+
+
+def _alternatives(names, flags=0) -> re.Pattern | None:
+    """One pattern matching any of `names` as whole words, longest first."""
+    alternatives = sorted(names, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, alternatives)) + r")\b", flags) if alternatives else None

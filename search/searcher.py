@@ -13,7 +13,7 @@ from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names
+from .answer_types import TYPES, area_names, asked, gives
 from .decision import Features, decide, features, reason
 from .documents import DocumentIndex, Filters
 from .fuse import fusion, scale_by_max
@@ -25,6 +25,8 @@ RANK_DEPTH = 1000                 # a ranking keeps this many passages in order 
 PLACE = next(t.wants for t in TYPES if t.name == "place")   # an inspection's passage: its council is the place
 BOILERPLATE_DOCUMENTS = 5         # the same passage in this many documents is boilerplate ...
 BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares meaning or words with a query
+TYPE_POOL = 3                     # a question asking for a kind of fact (a date, a length of time) takes the
+                                  # first of this many passages that gives one, if the first does not
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
@@ -192,7 +194,20 @@ class Searcher:
         allowed = self._allowed(kinds, part) & in_documents
         scores = self.score(query, documents=self._pushdown(in_documents))
         fused = np.where(allowed, self.fuse(scores), -np.inf)
-        return Ranking(query, scores, fused, top_order(fused, RANK_DEPTH), allowed)
+        return Ranking(query, scores, fused, self.typed_first(query, top_order(fused, RANK_DEPTH)), allowed)
+
+    def typed_first(self, query: str, order: list[int]) -> list[int]:
+        """The order with the first of the TYPE_POOL best passages that gives every kind of fact the
+        question asks for (search.answer_types) moved to the top, when the top passage gives none:
+        "how often…" is answered by the passage that states a frequency, not its neighbour in meaning."""
+        kinds = asked(query)
+        if not kinds or not order:
+            return order
+        given = [all(gives(k, self.passages[i].text, self.places) for k in kinds) for i in order[:TYPE_POOL]]
+        if given[0] or not any(given):
+            return order
+        first = order[given.index(True)]
+        return [first, *(i for i in order if i != first)]
 
     # -- the public call ---------------------------------------------------------------------
     def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None,

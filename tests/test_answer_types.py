@@ -24,6 +24,12 @@ BY_NAME = {t.name: t for t in TYPES}
     ("How was the review judged by Ofsted?", {"grade"}),
     ("How many babies died?", {"count"}),
     ("On average, how many months does a review take?", {"duration", "count"}),
+    ("How often should a child's health be reviewed?", {"frequency"}),
+    ("How frequently must the lead redo the training?", {"frequency"}),
+    ("What percentage of care leavers were in work?", {"share"}),
+    ("What maximum caseload does the framework set?", {"count"}),
+    ("How much can parents be fined?", {"money"}),
+    ("How much pupil premium funding does a child attract?", {"money"}),
 ])
 def test_a_question_asks_for_its_kind_of_fact(question, kinds):
     assert {t.name for t in asked(question)} == kinds
@@ -52,6 +58,11 @@ def test_open_questions_and_statements_ask_for_no_type(text):
     ("grade", "The review was judged inadequate.", "The review was evaluated."),
     ("count", "Nine children were looked after.", "Children were looked after."),
     ("count", "In 31 of the 51 cases", "In these cases"),
+    ("duration", "absent for ten school days or more", "absent from school"),
+    ("frequency", "updated at least every two years", "updated when needed"),
+    ("frequency", "reviewed twice a year", "reviewed by the nurse"),
+    ("share", "25% of its care leavers", "most of its care leavers"),
+    ("share", "a third of the children", "all of the children"),
 ])
 def test_a_passage_gives_a_fact_of_a_kind_or_not(kind, yes, no):
     assert gives(BY_NAME[kind], yes) and not gives(BY_NAME[kind], no)

@@ -194,3 +194,49 @@ def test_documents_command_lists_indexed_and_refused(library, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {r["status"] for r in rows} >= {"indexed", "not-pdf", "needs-ocr", "duplicate"}
     assert any(r.get("id") == "ilacs/dorset-2025-05-09" and r["pages"] == 12 for r in rows)
+
+
+def _doc(id_, **facts) -> "Document":
+    from ingest.passage import Document
+    return Document(id=id_, title=facts.pop("title", id_), short_title=facts.pop("short_title", id_),
+                    publisher=facts.pop("publisher"), year=facts.pop("year"), file=f"{id_}.pdf",
+                    licence="Open Government Licence v3.0", **facts)
+
+
+def _named_index():
+    """Three inspections and a guidance document, each with one passage on its first page."""
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("ilacs/bcp-2022", council="Bournemouth, Christchurch and Poole", year=2022, doc_type="inspection",
+             publisher="Ofsted", title="Inspection of Bournemouth, Christchurch and Poole"),
+        _doc("ilacs/london-corporation-2016", council="London Corporation", year=2016, doc_type="inspection",
+             publisher="Ofsted", title="Inspection of London Corporation"),
+        _doc("ilacs/bath-2017", council="Bath and North East Somerset", year=2017, doc_type="inspection",
+             publisher="Ofsted", title="Inspection of Bath and North East Somerset"),
+        _doc("guidance/kcsie-2025", year=2025, doc_type="guidance", publisher="DfE",
+             title="Keeping children safe in education 2025", short_title="Keeping children safe in education"))}
+    heads = {"ilacs/london-corporation-2016": "Children's services in the City of London are good."}
+    passages = [Passage(f"{d}-1", d, "paragraph", None, [], heads.get(d, "Services for children."), 0, 10, d)
+                for d in docs]
+    return DocumentIndex(docs, passages)
+
+
+def test_a_council_is_named_by_one_of_the_places_its_name_joins():
+    index = _named_index()
+    assert [index.ids[n] for n in index.hits("What did Poole's 2022 inspection find?")] == ["ilacs/bcp-2022"]
+    assert index.hits("a baby drowned in the bath") == []                 # a place is written capitalised
+    assert index.missing("What did Ofsted find in Poole's 2018 inspection?") == \
+        "an inspection of Bournemouth, Christchurch and Poole from 2018"
+    assert "poole" not in index.without_names("What did Poole's 2022 inspection say about care leavers?").lower()
+
+
+def test_a_document_referred_to_by_a_name_no_document_goes_by_is_missing():
+    index = _named_index()
+    assert index.missing("In Cumbria's 2019 inspection, what was said about care leavers?") == \
+        "an inspection of Cumbria from 2019"
+    assert index.missing("What did the inspection of Cumbria say?") == "an inspection of Cumbria"
+    # a name the document itself uses on its first page, and the publisher, are not unknown
+    assert index.missing("The City of London's 2016 inspection praised its research.") is None
+    assert index.missing("What did Ofsted's 2016 inspection say about neglect?") is None
+    assert index.missing("What does the guidance say about vaping?") is None
