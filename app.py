@@ -30,6 +30,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -43,12 +44,15 @@ from present.reader import Report
 from search import MAX_QUERY_CHARS, QueryError, Searcher, open_or_build
 from search.documents import Filters
 from search.results import CheckResult
+from check.checker import check
+from check.judge import get_judge
 
 ASSETS = config.ROOT / "present" / "assets"
 log = logging.getLogger("askreport.app")
 
 FRIENDLY_ERROR = "Something went wrong while searching. Please try again, or try different words."
 GROUP_K = 20                      # grouped results: documents shown
+JUDGE_SECONDS = 10.0              # how long the page waits for the local judge's reading of an answer
 
 
 def cut(text: str) -> tuple[str, str | None]:
@@ -83,7 +87,7 @@ class App:
         self.reader_html = pages.read_welcome(self.library) if self.is_library else self.report.reader()
         self.tmp = Path(tempfile.mkdtemp(prefix="askreport-app-"))
         atexit.register(shutil.rmtree, self.tmp, True)
-        self._check = None
+        self.judge = get_judge() if config.judge_wanted() else None      # None: not installed, or turned off
         self.stamps = itertools.count(1)
 
     # -- the code the CLI uses -------------------------------------------------------------------
@@ -94,23 +98,9 @@ class App:
                                    filters=filters or None, group=bool(group))
         return out, note
 
-    def check_fn(self):
-        if self._check is None:
-            try:
-                from check.checker import check
-                self._check = check
-            except ImportError:
-                return None
-        return self._check
-
-    def check(self, text: str) -> tuple[CheckResult, str | None]:
+    def check(self, text: str, judge=None) -> tuple[CheckResult, str | None]:
         text, note = cut(text)
-        fn = self.check_fn()
-        if fn is not None:
-            return fn(self.searcher, text), note
-        out = self.searcher.search(text, k=3)   # quote checking not installed: the closest passages
-        fallback = "Quote checking is not available in this version; these are the closest passages."
-        return CheckResult(out.query, None, None, "", out.results), " ".join(x for x in (note, fallback) if x)
+        return check(self.searcher, text, judge=judge), note
 
     # -- API -------------------------------------------------------------------------------------
     def api_search(self, query: str, k: int = 10, part: str = "all", kind: str = "all") -> dict:
@@ -149,15 +139,24 @@ class App:
     # -- UI handlers -----------------------------------------------------------------------------
     def ui_search(self, query: str, part: str, kind: str, documents=None, doc_type: str = "all",
                   publisher: str = "all", grade: str = "all", year_from: str = "any", year_to: str = "any",
-                  group: bool = False):
+                  group: bool = False, judged: bool = False):
         """The results as HTML, and the search as its JSON (kept in the page's state for the downloads).
-        The arguments after `kind` are a library's filters (absent for one document)."""
+        The arguments after `kind` are a library's filters (absent for one document): documents, type,
+        publisher, grade, years from and to, group. judged: the same search with its answer read by the
+        local judge (the second step of the Ask tab's search, run after the results are shown)."""
         if not (query or "").strip():
             return pages.message("Type a question, then press Enter.", "info"), None
         try:
             filters = self.filters.search_filters(documents, doc_type, publisher, year_from, year_to, grade)
             group = bool(group) and self.is_library
             out, note = self.search(query, GROUP_K if group else 10, part, kind, filters, group)
+            judging = "pending" if self.judge is not None and out.answer.found else None
+            if judged:
+                if judging is None:
+                    return gr.update(), gr.update()
+                from search.judged import judge_answer
+                out = judge_answer(self.searcher, out, judge=self.judge, timeout=JUDGE_SECONDS)
+                judging = "timeout" if out.answer.judge is None else None
         except QueryError as e:
             return pages.message(f"That search could not be run: {e}.", "warn"), None
         except Exception:  # never a traceback in the page
@@ -172,7 +171,7 @@ class App:
             extra = {"library_labels": self.filters.labels(documents, doc_type, publisher, grade, year_from, year_to),
                      "documents": filters.documents if filters and filters.documents else []}
         page = cards.search_html(self.report, out, part_label=labels[0], kind_label=labels[1], note=note,
-                                 share=share, stamp=next(self.stamps), **extra)
+                                 share=share, stamp=next(self.stamps), judging=judging, **extra)
         return page, out.to_json()
 
     def ui_example(self, question: str, part: str, kind: str, *library):
@@ -206,17 +205,24 @@ class App:
         return (gr.update(visible=True, value=str(folder / f"{name}.csv")),
                 gr.update(visible=True, value=str(folder / f"{name}.md")))
 
-    def ui_check(self, text: str):
+    def ui_check(self, text: str, judged: bool = False):
+        """The check tab's verdict. judged: the second step, the same check with the local judge asked whether
+        the closest passage states the text (no change when it was not asked)."""
         if not (text or "").strip():
             return pages.message("Paste a quote or a claim, then press Check.", "info")
+        if judged and self.judge is None:
+            return gr.update()
         try:
-            out, note = self.check(text)
+            out, note = self.check(text, judge=self.judge if judged else None)
+            if judged and out.judge is None:
+                return gr.update()
         except QueryError as e:
             return pages.message(f"That text could not be checked: {e}.", "warn")
         except Exception:
             log.exception("check failed")
             return pages.message("Something went wrong while checking. Please try again.", "error")
-        return checkview.check_html(self.report, out, note=note)
+        pending = not judged and self.judge is not None and out.verdict == "paraphrase"
+        return checkview.check_html(self.report, out, note=note, judging="pending" if pending else None)
 
     def ui_load(self, request: gr.Request):
         params = dict(request.query_params) if request is not None else {}
@@ -230,7 +236,6 @@ class App:
 
 # -- layout --------------------------------------------------------------------------------------------
 UPDATE_URL = (ASSETS / "update-url.js").read_text(encoding="utf-8")   # the address reproduces a search
-
 
 
 def library_filters(app: App, part_and_kind) -> tuple:
@@ -311,23 +316,24 @@ def build_demo(app: App) -> gr.Blocks:
         searched = dict(fn=app.ui_search, inputs=inputs, outputs=[results, state],
                         show_progress="minimal", **private)
         changes = [part.input, kind.input, *(c.input for c in library)]
-        for event in (query.submit(**searched), go.click(**searched), *(change(**searched) for change in changes)):
-            event.then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private) \
-                 .then(None, inputs, None, js=UPDATE_URL, **private)
-        for button, question in example_buttons:
-            button.click(partial(app.ui_example, question), inputs[1:], [query, results, state],
-                         show_progress="minimal", **private) \
-                  .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private) \
-                  .then(None, inputs, None, js=UPDATE_URL, **private)
+        exported = dict(fn=app.ui_export, inputs=state, outputs=[csv_btn, md_btn], show_progress="hidden", **private)
+        judged = dict(fn=partial(app.ui_search, judged=True), inputs=inputs, outputs=[results, state], show_progress="hidden", **private)
+        searches = [query.submit(**searched), go.click(**searched), *(change(**searched) for change in changes),
+                    *(button.click(partial(app.ui_example, question), inputs[1:], [query, results, state],
+                                   show_progress="minimal", **private) for button, question in example_buttons)]
+        for event in searches:      # results first; then the judge's reading of the answer, when installed
+            event.then(**exported).then(None, inputs, None, js=UPDATE_URL, **private).then(**judged).then(**exported)
         if app.is_library:
             for box, event in ((reader_want, reader_want.change), (reader_doc, reader_doc.input)):
                 event(app.ui_read, box, [reader, reader_doc], show_progress="minimal", **private)
         checked = dict(fn=app.ui_check, inputs=check_text, outputs=check_out, show_progress="minimal", **private)
-        check_go.click(**checked)
-        check_text.submit(**checked)
-        check_ex.click(lambda: app.check_example, None, check_text, queue=False, **private).then(**checked)
-        demo.load(app.ui_load, None, [*inputs, results, state], **private) \
-            .then(app.ui_export, state, [csv_btn, md_btn], show_progress="hidden", **private)
+        check_judged = dict(fn=partial(app.ui_check, judged=True), inputs=check_text, outputs=check_out,
+                            show_progress="hidden", **private)
+        for event in (check_go.click(**checked), check_text.submit(**checked),
+                      check_ex.click(lambda: app.check_example, None, check_text, queue=False, **private).then(**checked)):
+            event.then(**check_judged)
+        demo.load(app.ui_load, None, [*inputs, results, state], **private).then(**exported).then(**judged) \
+            .then(**exported)
 
         gr.api(app.api_search, api_name="search")
         gr.api(app.api_search_library, api_name="search_library")
@@ -342,6 +348,8 @@ def load_app(index_dir: Path) -> App:
     searcher = open_or_build(config.corpus_dir(), index_dir)
     app = App(searcher)
     app.searcher.search("warm up the model")       # the first query pays for lazy initialisation
+    if app.judge is not None:                      # read into memory now, not in the first judgement
+        threading.Thread(target=app.judge.load, daemon=True, name="askreport-judge-load").start()
     print(f"askreport: ready in {time.perf_counter() - started:.1f}s "
           f"({len(searcher.passages)} passages, model {searcher.info.model_id})", file=sys.stderr, flush=True)
     return app

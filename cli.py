@@ -335,6 +335,8 @@ def parser() -> argparse.ArgumentParser:
                    help="query sets (JSONL); FILE=INDEX_DIR searches that set in another index (e.g. the library's)")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--results", help="also write the results JSONL here (one FILE)")
+    p.add_argument("--judge", action="store_true",
+                   help="each answer read by the local judge, as search --judge (askreport models install judge)")
     p.add_argument("--cv", type=int, metavar="K",
                    help="fit the fusion weights by K-fold cross-validation over all the sets (stratified by set "
                         "and kind) and print the held-out figures, hand-set against fitted")

@@ -40,3 +40,9 @@ def queue_max() -> int:
     """How many app requests may wait ($ASKREPORT_QUEUE_MAX, default 256); beyond it: "queue full"."""
     value = os.environ.get("ASKREPORT_QUEUE_MAX", "").strip()
     return int(value) if value.isdigit() and int(value) > 0 else 256
+
+
+def judge_wanted() -> bool:
+    """Whether the app reads its answers with the local judge when it is installed ($ASKREPORT_JUDGE:
+    "off" or "0" turns it off; default on)."""
+    return os.environ.get("ASKREPORT_JUDGE", "on").strip().lower() not in ("off", "0", "no", "false")

@@ -7,9 +7,10 @@ Verdicts, decided in this order:
   near-verbatim   the text aligns word for word apart from small damage (a typo, a US spelling, a
                   word dropped, added or changed, an elision "...")
   paraphrase      a passage says this in other words: the closest passage, to be read
-  not-found       nothing in the report says this: the nearest passages, shown as such; also when
-                  the closest passage does not state a figure the text gives (a paraphrase does
-                  not add figures)
+  not-found       nothing in the report says this: the nearest passages, shown as such. When the
+                  closest passage is about this but the text adds what it does not state (a figure,
+                  a cause: "because staff did too little", a count: "hundreds"), `adds` names what;
+                  the app calls that "not stated". A paraphrase does not add facts.
 
 Quotes come from alignment over each document's whole text (index.align); claims from the same
 hybrid scores as search. `paraphrase` against `not-found` is index.calibration.decide, the decision
@@ -24,7 +25,9 @@ from ingest.passage import place
 from search.decision import THRESHOLDS, decide, join_words, reason
 from search.results import CheckResult, Hit, Span
 from search.searcher import check_query
-from .align import Alignment, align, compare_figures, extract_numbers, find_verbatim
+from .align import Alignment, align, extract_numbers, find_verbatim
+from .figures import (additions, claim_figures, document_text, figure_diffs, other_figures, short,
+                      unstated)
 from .judge import PROMOTE_MIN, STATES_MIN, borderline, judge_claim
 
 CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked for (candidate_documents)
@@ -32,14 +35,6 @@ MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
 RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
 RERANK_FIGURES = 0.1         # ... and the passage that states the claim's figures
-CLOSE_SHARE = 0.05           # "just over a third" states 35%: a fraction and a percentage this close agree
-# Figure kinds that can be compared with one another; a year never "differs" from a count.
-_FAMILY = {"count": "n", "percent": "p", "fraction": "p", "year": "y", "year-range": "y", "date": "d"}
-
-
-def document_text(searcher, doc_id: str) -> str:
-    """The text the index was built from, stored with it: every offset points into it."""
-    return searcher.index.texts[doc_id]
 
 
 # -- the check -----------------------------------------------------------------------------------
@@ -88,13 +83,18 @@ def check(searcher, text: str, judge=None) -> CheckResult:
         found = said is not None and said >= PROMOTE_MIN
     if found:
         p = searcher.passages[top]
-        figs = _figure_diffs(query, p, document_text(searcher, p.document))
+        figs = figure_diffs(query, p, document_text(searcher, p.document))
         if figs:
             return ctx.figures_in_passage(top, figs)
-        missing = unstated(figures, _around(searcher, top))
+        around = _around(searcher, top)
+        missing = unstated(figures, around)
         if missing:   # a paraphrase says what its source says; it does not add figures
+            if other := other_figures(searcher, query, order, scores, top):   # ... or says it with others
+                return ctx.figures_in_passage(*other)
             stated = join_words((f"“{m.text}”" for m in missing), "or")
-            return ctx.not_found(top, f"The closest passage does not state {stated}.")
+            return ctx.not_stated(top, [f"the figure{'s' * (len(missing) > 1)} {stated}"])
+        if added := additions(query, p.text, around):
+            return ctx.not_stated(top, added)
         if judge is not None and said is None:
             said = judge_claim(judge, searcher, ranking, top)
         if said is not None and said < STATES_MIN:
@@ -137,23 +137,6 @@ def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:
         return (float(scores["dense_sentence"][i]) + RERANK_BM25 * float(scores["bm25"][i])
                 + RERANK_FIGURES * stated, -pool.index(i))
     return max(pool, key=score)
-
-
-def claim_figures(text: str) -> list:
-    """The counts, percentages and fractions a claim states (not years or dates, which place it in
-    time, and not a lone "one", which is more often a word than a figure)."""
-    return [n for n in extract_numbers(text) if _FAMILY.get(n.kind) in ("n", "p") and n.text.lower() != "one"]
-
-
-def unstated(figures, text: str) -> list:
-    """The figures that `text` does not state, comparing values: "seventy-seven" states 77, and a
-    fraction states a percentage within CLOSE_SHARE of it."""
-    def value(n):
-        return n.value / 100 if n.kind == "percent" else n.value
-    stated = [(_FAMILY[n.kind], value(n)) for n in extract_numbers(text) if _FAMILY.get(n.kind) in ("n", "p")]
-    return [f for f in figures
-            if not any(fam == _FAMILY[f.kind] and (v == value(f) or fam == "p" and abs(v - value(f)) <= CLOSE_SHARE)
-                       for fam, v in stated)]
 
 
 def _around(searcher, i: int) -> str:
@@ -237,6 +220,12 @@ class _Context:
                         f"(similarity {self.dense(i):.2f}).",
                         [self.result(1, i), *self.others({i}, 2)])
 
+    def not_stated(self, top: int, adds: list[str]) -> CheckResult:
+        out = self.not_found(top, f"The closest passage, {self.where(top)}, is about this but does not state "
+                                  f"{join_words(adds)}.")
+        out.adds = adds
+        return out
+
     def not_found(self, top: int, why: str) -> dict:
         return self.out("not-found", self.dense(top),
                         f"Not found: no passage of the documents says this. {why} The nearest passages are shown for "
@@ -281,79 +270,6 @@ def _score_without(al: Alignment, query: str, figures) -> float:
     return min(100.0, al.score + 100.0 * len(figures) / max(1, words))
 
 
-def _figure_diffs(query: str, p, doc_text: str) -> list[dict]:
-    """Figures the query states where passage p states another: figures paired by the word alignment
-    (prose), or for a table row its cells, each paired with the query's figure whose kind matches and
-    whose heading shares most with the query. A pairing counts only where the query's figure appears
-    nowhere in the passage and the passage's nowhere in the query (else it is a misalignment)."""
-    q_nums = extract_numbers(query)
-    in_passage = {(_FAMILY.get(x.kind), x.value) for x in extract_numbers(p.text)}
-    in_query = {(_FAMILY.get(x.kind), x.value) for x in q_nums}
-    pairs = []  # (query Number-like text, value, kind), (source text, value, kind, rel position or cell index)
-    for f in compare_figures(query, p.text):
-        pairs.append(((f.query, f.query_value, f.query_kind), (f.source, f.source_value, f.source_kind, f.start_char)))
-    if not pairs and p.cells:
-        pairs = _cell_pairs(query, q_nums, p)
-    out = []
-    for (qt, qv, qk), (st, sv, sk, where) in pairs:
-        fam = _FAMILY.get(qk)
-        if fam is None or fam != _FAMILY.get(sk) or qv == sv:
-            continue
-        if (fam, qv) in in_passage or (fam, sv) in in_query:
-            continue
-        a, b = _locate_figure(doc_text, p, st, where)
-        out.append({"op": "replace", "query": qt, "source": st, "kind": "number", "start_char": a, "end_char": b,
-                    "query_value": qv, "source_value": sv, "query_kind": qk, "source_kind": sk})
-    return out
-
-
-def _words(text: str) -> set[str]:
-    years = {y for a, b in re.findall(r"\b((?:19|20)\d\d) ?[-/–] ?(\d\d(?:\d\d)?)\b", text)
-             for y in (a, b if len(b) == 4 else a[:2] + b)}
-    return set(re.findall(r"[a-z]+|\d+", text.lower())) | years
-
-
-def _cell_pairs(query: str, q_nums, p) -> list:
-    """A table row's cells against the query's figures: each query figure of a cell's kind that the
-    row does not state is paired with the cell whose heading shares most words with the query."""
-    qwords, cells = _words(query), []
-    for j, (heading, value) in enumerate(p.cells):
-        nums = extract_numbers(value)
-        if heading and nums:
-            cells.append((len(qwords & _words(heading)), -j, j, nums[0]))
-    pairs, used = [], set()
-    for qn in q_nums:
-        fam = _FAMILY.get(qn.kind)
-        if fam not in ("n", "p"):
-            continue
-        options = [c for c in cells if _FAMILY.get(c[3].kind) == fam and c[2] not in used]
-        if not options:
-            continue
-        _, _, j, sn = max(options)
-        used.add(j)
-        pairs.append(((qn.text, qn.value, qn.kind), (sn.text, sn.value, sn.kind, ("cell", j))))
-    return pairs
-
-
-def _locate_figure(doc_text: str, p, figure: str, where) -> tuple[int, int]:
-    """The figure's span in the source file, within the passage's span: for a cell, the matching one
-    of the row's last figures; otherwise the occurrence nearest its relative place in the passage."""
-    raw = doc_text[p.start_char:p.end_char]
-    hits = [m for m in re.finditer(r"(?<![\w.,])" + re.escape(figure) + r"(?![\w])", raw, re.IGNORECASE)]
-    if not hits:
-        return p.start_char, p.end_char
-    if isinstance(where, tuple):
-        tokens = list(re.finditer(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?%?(?![\w])", raw))
-        k = len(tokens) - len(p.cells) + where[1]
-        if 0 <= k < len(tokens) and tokens[k].group() == figure:
-            return p.start_char + tokens[k].start(), p.start_char + tokens[k].end()
-        m = hits[0]
-    else:
-        rel = where / max(1, len(p.text))
-        m = min(hits, key=lambda h: abs(h.start() / max(1, len(raw)) - rel))
-    return p.start_char + m.start(), p.start_char + m.end()
-
-
 def describe(d: dict) -> str:
     q, s = " ".join((d.get("query") or "").split()), " ".join((d.get("source") or "").split())
     if d.get("kind") == "elision":
@@ -365,10 +281,6 @@ def describe(d: dict) -> str:
     if d.get("kind") == "number":
         return f"the source gives “{s}” where the text says “{q}”"
     return f"“{q}” for the source’s “{s}”"
-
-
-def short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _without_numbers(text: str) -> str:

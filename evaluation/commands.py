@@ -22,6 +22,12 @@ def run(args, default_index: Path, open_default) -> None:
                 searchers[folder] = open_default()
         return searchers[folder]
 
+    judge = None
+    if getattr(args, "judge", False):
+        from check.judge import get_judge
+        if (judge := get_judge()) is None:
+            raise ValueError("the judge is not installed (askreport models install judge)")
+        judge.load()
     if args.cv is None:
         if args.results and len(sets) > 1:
             raise ValueError("--results takes one set; give one FILE")
@@ -34,7 +40,7 @@ def run(args, default_index: Path, open_default) -> None:
             weights = " ".join(f"{k}={getattr(searcher.settings, k):g}" for k in
                                ("w_dense_passage", "w_dense_sentence", "w_bm25", "table_bm25", "w_named"))
             print(f"fusion weights ({searcher.info.name} preset, search/weights.toml): {weights}")
-            run_eval(searcher, path, k=args.k, results_path=args.results)
+            run_eval(searcher, path, k=args.k, results_path=args.results, judge=judge)
         return
     from .fit import run_cv
     if args.results:

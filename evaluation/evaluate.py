@@ -7,6 +7,8 @@ S@1 asks whether the top result's first highlight overlaps the gold.
 from __future__ import annotations
 
 import json
+import statistics
+import time
 import re
 from pathlib import Path
 
@@ -95,9 +97,20 @@ def abstention(entries: list[dict], answers: dict[str, dict]) -> dict:
 
 
 def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None,
-             printer=print) -> tuple[dict, dict]:
+             printer=print, judge=None) -> tuple[dict, dict]:
+    """judge: a check.judge.Judge; each answer is then read by it (search.judged), as `search --judge`."""
     entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    outs = {e["id"]: searcher.search(e["query"], k=k).to_json() for e in entries}
+    outs, seconds = {}, []
+    for e in entries:
+        result = searcher.search(e["query"], k=k)
+        if judge is not None:
+            from search.judged import judge_answer
+            started = time.perf_counter()
+            judged = judge_answer(searcher, result, judge=judge, timeout=None)
+            if judged.answer.judge is not None:
+                seconds.append(time.perf_counter() - started)
+            result = judged
+        outs[e["id"]] = result.to_json()
     if results_path:
         with open(results_path, "w", encoding="utf-8") as f:
             for e in entries:
@@ -110,6 +123,9 @@ def run_eval(searcher, path: Path, k: int = 10, results_path: str | None = None,
         extra = "".join(f" {m}={s[m]:.3f}" for m in ("S@1", "Page@1") if s.get(m) is not None)
         printer(f"{key:13s} n={s['n']:3d} R@1={s['R@1']:.3f} R@5={s['R@5']:.3f} R@10={s['R@10']:.3f} "
                 f"MRR={s['MRR']:.3f}{extra}")
+    if seconds:
+        printer(f"judge         {len(seconds)} answers read, p50 {statistics.median(seconds):.2f} s, "
+                f"max {max(seconds):.2f} s")
     abst = abstention(entries, {i: o["answer"] for i, o in outs.items()})
     if abst["unanswerable_flagged"] is not None:
         printer(f"abstention    unanswerable flagged not-found={abst['unanswerable_flagged']:.3f} "

@@ -14,8 +14,10 @@ from .tables import table_html
 
 def search_html(report: Report, out, *, part_label: str | None = None, kind_label: str | None = None,
                 note: str | None = None, share: dict | None = None, stamp: int | None = None,
-                library_labels: list[str] | None = None, documents: list[str] | None = None) -> Markup:
+                library_labels: list[str] | None = None, documents: list[str] | None = None,
+                judging: str | None = None) -> Markup:
     """A SearchResult (or its JSON) as the Ask tab shows it. A new `stamp` makes the page redraw.
+    judging: "pending" while the local judge reads the answer, "timeout" when it did not finish in time.
     In a library: `library_labels` name the library filters in use (documents, type, years…),
     `documents` the ids the document filter allows; grouped results (`groups`) show one card per document."""
     answer, results = get(out, "answer"), get(out, "results") or []
@@ -25,7 +27,7 @@ def search_html(report: Report, out, *, part_label: str | None = None, kind_labe
     return render("results.html", lib=report.library, query=get(out, "query"), found=found, part_label=part_label,
                   kind_label=kind_label, note=note, href=href, stamp=stamp,
                   filters=" · ".join(x for x in (part_label, kind_label, *(library_labels or [])) if x),
-                  answer=answer_html(report, out), results=results, grouped=groups is not None,
+                  answer=answer_html(report, out, judging), results=results, grouped=groups is not None,
                   pool=next((get(g, "pool") for g in (groups or {}).values()), 0),
                   documents=",".join(documents or []),
                   cards=[card(report, r, nearest=not found,
@@ -33,9 +35,10 @@ def search_html(report: Report, out, *, part_label: str | None = None, kind_labe
                          for r in results])
 
 
-def answer_html(report: Report, out) -> Markup:
+def answer_html(report: Report, out, judging: str | None = None) -> Markup:
     answer, results = get(out, "answer"), get(out, "results") or []
     glossary = get(out, "glossary") or []
+    judge = get(answer, "judge")
     if not get(answer, "found"):
         return render("answer.html", lib=report.library, found=False, reason=get(answer, "reason"),
                       glossary=glossary)
@@ -46,6 +49,7 @@ def answer_html(report: Report, out) -> Markup:
     strength = "high" if confidence >= 0.7 else "medium" if confidence >= 0.45 else "low"
     return render("answer.html", lib=report.library, found=True, strength=strength, body=_answer_table(report, top),
                   quote=quote, cite=cite, copy=quote_with_citation(quote, cite), glossary=glossary,
+                  judging=judging, judge=judge,
                   goto=dom_id(get(answer, "passage_id")) if get(answer, "passage_id") else None,
                   open=get(answer, "passage_id") if report.library.plural else None)
 

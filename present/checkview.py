@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
+from check.judge import STATES_MIN
+
 from .cards import card
 from .common import (Library, dom_id, get, highlight_spans, locate, quote_text, quote_with_citation, render,
                      result_citation, section_path, short, short_where, text_html)
@@ -23,14 +25,19 @@ def verdicts(lib: Library) -> dict[str, tuple[str, str]]:
     }
 
 
-def check_html(report: Report, out, note: str | None = None) -> Markup:
-    """A CheckResult (or its JSON) as the check tab shows it."""
+def check_html(report: Report, out, note: str | None = None, judging: str | None = None) -> Markup:
+    """A CheckResult (or its JSON) as the check tab shows it; judging="pending" while the local judge reads
+    the closest passage."""
     verdict = get(out, "verdict")
     badge, meaning = verdicts(report.library).get(verdict, (None, None))
     matches = get(out, "matches") or []
-    return render("check.html", verdict=verdict, note=note, badge=badge, meaning=meaning,
+    judge = get(out, "judge")
+    if verdict == "not-found" and (get(out, "adds") or (judge is not None and judge < STATES_MIN)):
+        badge, meaning = "Not stated", "The closest passage is about this but does not state it: read it below."
+    return render("check.html", verdict=verdict, note=note, badge=badge, meaning=meaning, judging=judging,
                   line=get(out, "explanation") or meaning,
-                  heading={"not-found": "Nearest passage (it does not say this)",
+                  heading={"not-found": "Nearest passage (it does not say this)" if badge != "Not stated" else
+                           "Closest passage (it does not state this)",
                            "paraphrase": "Closest passage: quote its own words"}.get(verdict),
                   first=match_html(report, matches[0], mark=verdict != "not-found") if matches else None,
                   others=[card(report, m, nearest=verdict == "not-found", rank=n)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import textwrap
 
-from check.checker import describe, short
+from check.checker import describe
+from check.figures import short
 from search.results import CheckResult, SearchResult
 
 

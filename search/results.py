@@ -105,6 +105,7 @@ class CheckResult(_Json):
     explanation: str
     matches: list[Hit] = field(default_factory=list)
     judge: float | None = None   # the local judge's P(the closest passage states this), when asked
+    adds: list[str] | None = None  # not-found: what the text adds that its closest passage does not state
 
 
 _OPTIONAL = {f.name for cls in (Hit, Answer, SearchResult, CheckResult) for f in fields(cls) if f.default is None}

@@ -255,7 +255,9 @@ def real_searcher(real_index):
 
 
 # -- one app subprocess for the session (tests/test_app.py, tests/test_browser.py) -------------------
-APP_ENV = config.OFFLINE
+# The apps under test answer without the local judge (seconds per search); tests/test_judge.py turns it on.
+APP_ENV = {**config.OFFLINE, "ASKREPORT_JUDGE": "off"}
+os.environ["ASKREPORT_JUDGE"] = "off"
 
 
 def free_port() -> int:

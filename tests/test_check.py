@@ -249,7 +249,7 @@ def test_figures_differ_against_a_table_row_stated_in_other_words(run):
 
 
 def test_unstated_compares_values_not_spellings():
-    from check.checker import claim_figures, unstated
+    from check.figures import claim_figures, unstated
     figures = claim_figures("Just over a third of 602 children, seventy-seven girls, one boy")
     assert [f.text for f in figures] == ["a third", "602", "seventy-seven"]     # a lone "one" is a word
     assert unstated(figures, "210 (35%) of the 602 children; 77 girls") == []
@@ -261,8 +261,36 @@ def test_a_paraphrase_that_adds_a_figure_is_not_found(run):
     claim = "a mother suffocated her baby the day before a mental health appointment that had been arranged quickly."
     assert run(claim[0].upper() + claim[1:])["verdict"] == "paraphrase"
     out = run("In 12 cases " + claim)           # the same passage, which never says 12
-    assert out["verdict"] == "not-found" and "“12”" in out["explanation"]
+    assert out["verdict"] == "not-found" and "“12”" in out["explanation"] and out["adds"] == ["the figure “12”"]
     assert out["matches"][0]["paragraph"] == "27"
+
+
+def test_what_a_claim_adds_to_its_passage():
+    from check.figures import additions
+    died = "In 31 of the 51 cases concerning children less than one year of age, the baby had died."
+    assert additions("Of the 51 reviews about babies under one, 31 concerned a baby who died.", died, died) == []
+    assert additions("31 babies died because medical staff did too little.", died, died) == \
+        ["a cause (“because medical staff did too little”)"]
+    assert additions("Hundreds of babies died.", died, died) == ["a count (“Hundreds”)"]
+    assert additions("Dozens of babies died.", died, died) == []                     # 31 and 51 are dozens
+    stated = "Reviews were delayed because agencies did not share information."
+    assert additions("Reviews were late because agencies kept information to themselves.", stated, stated) == []
+
+
+@pytest.mark.slow
+def test_an_added_count_is_not_stated_and_a_faithful_paraphrase_is_a_paraphrase(run):
+    out = run("Hundreds of babies have died because medical staff did too little.")
+    assert out["verdict"] == "not-found" and "a count (“Hundreds”)" in out["adds"]
+    assert "does not state" in out["explanation"]
+    assert run("Of the 51 reviews about babies under one, 31 concerned a baby who died.")["verdict"] == "paraphrase"
+
+
+@pytest.mark.slow
+def test_a_claim_with_another_share_than_its_source_names_both(run):
+    out = run("Of the children in the reviews, 111 (24%) were young people over the age of 14.")
+    assert out["verdict"] == "figures-differ"
+    (d,) = out["matches"][0]["differences"]
+    assert (d["query"], d["source"]) == ("24%", "18%") and "“18%” where the text says “24%”" in out["explanation"]
 
 
 @pytest.mark.slow

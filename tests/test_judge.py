@@ -225,3 +225,41 @@ def test_installing_the_installed_judge_again_changes_nothing(real_judge, monkey
     assert models.install("judge", pip=lambda args: pytest.fail("pip ran again")) == folder
     assert real_judge.path.stat().st_mtime_ns == stamp
     assert models.model_status("judge") == (True, str(folder))
+
+
+# -- the app: results first, the judge's reading after (a stub judge: no model) -------------------
+@pytest.mark.slow
+def test_the_app_shows_results_first_and_the_judges_reading_after(real_searcher):
+    from app import App
+    app = App(real_searcher)
+    question = "What should a GP do with a baby's weight at the 8-week check?"
+    app.judge = None
+    plain, _ = app.ui_search(question, "all", "all")
+    assert "local model" not in plain
+    assert app.ui_search(question, "all", "all", judged=True)[0]["__type__"] == "update"   # nothing to read
+    app.judge = StubJudge(0.9)
+    first, state = app.ui_search(question, "all", "all")
+    assert "is reading this passage" in first and state["answer"]["found"]
+    agreed, state = app.ui_search(question, "all", "all", judged=True)
+    assert "judged that it answers the question (probability 0.90)" in agreed and state["answer"]["judge"] == 0.9
+    app.judge = StubJudge(0.1)
+    withdrawn, state = app.ui_search(question, "all", "all", judged=True)
+    assert "No answer found" in withdrawn and "Answer in" not in withdrawn and not state["answer"]["found"]
+    app.judge = StubJudge(None)                                                         # past its time limit
+    late, state = app.ui_search(question, "all", "all", judged=True)
+    assert "did not finish reading in time" in late and state["answer"]["found"]
+
+
+@pytest.mark.slow
+def test_the_check_tab_shows_the_verdict_first_and_the_judged_one_after(real_searcher):
+    from app import App
+    app = App(real_searcher)
+    app.judge = StubJudge(0.05)
+    first = app.ui_check(PARAPHRASE)
+    assert 'data-verdict="paraphrase"' in first and "is reading the closest passage" in first
+    judged = app.ui_check(PARAPHRASE, judged=True)
+    assert 'data-verdict="not-found"' in judged and "does not state this" in judged
+    app.judge = StubJudge(0.0)
+    verbatim = "Nine children were looked after by the local authority."
+    assert "is reading" not in app.ui_check(verbatim)
+    assert app.ui_check(verbatim, judged=True)["__type__"] == "update"                 # the judge was not asked
