@@ -221,10 +221,10 @@ class _Context:
                         [self.result(1, i), *self.others({i}, 2)])
 
     def not_stated(self, top: int, adds: list[str]) -> CheckResult:
-        out = self.not_found(top, f"The closest passage, {self.where(top)}, is about this but does not state "
-                                  f"{join_words(adds)}.")
-        out.adds = adds
-        return out
+        return CheckResult(self.query, "not-found", round(self.dense(top), 4),
+                           f"Not stated: the closest passage, {self.where(top)}, is about this but does not state "
+                           f"{join_words(adds)}. Read it before quoting it (similarity {self.dense(top):.2f}).",
+                           [self.result(1, top), *self.others({top}, 2)], adds=adds)
 
     def not_found(self, top: int, why: str) -> dict:
         return self.out("not-found", self.dense(top),

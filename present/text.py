@@ -44,7 +44,8 @@ _HEAD = {"verbatim": "VERBATIM", "near-verbatim": "NEAR-VERBATIM", "paraphrase":
 
 def check_text(out: CheckResult) -> str:
     verdict = out.verdict
-    lines = [f"{_HEAD.get(verdict, verdict)}  (similarity {out.similarity:.2f})", out.explanation, ""]
+    head = "NOT STATED" if verdict == "not-found" and out.adds else _HEAD.get(verdict, verdict)
+    lines = [f"{head}  (similarity {out.similarity:.2f})", out.explanation, ""]
     matches = out.matches
     for n, m in enumerate(matches):
         if n == 0:
