@@ -341,6 +341,9 @@ def parser() -> argparse.ArgumentParser:
                    help="fit the fusion weights by K-fold cross-validation over all the sets (stratified by set "
                         "and kind) and print the held-out figures, hand-set against fitted")
     p.add_argument("--seed", type=int, default=0, help="the folds' shuffle (--cv; default 0)")
+    p.add_argument("--decision", action="store_true",
+                   help="with --cv: cross-validate the found/not-found thresholds (and, with --judge, the judge's "
+                        "bar) instead of the fusion weights; sets may come from different indexes")
     p.add_argument("--pool", type=int, default=300,
                    help="candidates kept per query and signal (--cv; default 300)")
     p.add_argument("--save", action="store_true",

@@ -33,6 +33,8 @@ def run(args, default_index: Path, open_default) -> None:
             raise ValueError("--results takes one set; give one FILE")
         if args.save:
             raise ValueError("--save needs --cv K")
+        if getattr(args, "decision", False):
+            raise ValueError("--decision needs --cv K")
         for path, index in sets:
             if len(sets) > 1:
                 print(f"== {path}")
@@ -42,9 +44,13 @@ def run(args, default_index: Path, open_default) -> None:
             print(f"fusion weights ({searcher.info.name} preset, search/weights.toml): {weights}")
             run_eval(searcher, path, k=args.k, results_path=args.results, judge=judge)
         return
-    from .fit import run_cv
     if args.results:
         raise ValueError("--results is for a plain run, not --cv")
+    if getattr(args, "decision", False):
+        from .decision_cv import run as run_decision
+        run_decision([(searcher_for(index), path) for path, index in sets], args.cv, seed=args.seed, judge=judge)
+        return
+    from .fit import run_cv
     run_cv([(searcher_for(index), path) for path, index in sets], args.cv, seed=args.seed,
            pool=args.pool, save=args.save)
 
