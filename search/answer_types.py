@@ -83,6 +83,18 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(r"\bhow many\b|\bwhat (?:number|maximum|minimum|max|min)\b"),
                None),
 )
+# Open questions have no fact type to check, but their answers have a shape: what should someone do
+# (a sentence that says should, must, needs to), why (a sentence that gives a reason). These choose the
+# sentence to highlight in a passage (`cues`); they never make search abstain.
+OPEN: tuple[AnswerType, ...] = (
+    AnswerType("action", "what to do",
+               _rx(r"^\W*(?:what|how) (?:should|must|do|does|can)\b|\bwhat (?:action|actions|steps)\b"),
+               _rx(r"\b(?:should|must|need(?:s|ed)? to|ought|required? to|ha(?:ve|s|d) to)\b")),
+    AnswerType("reason", "a reason",
+               _rx(r"^\W*why\b"),
+               _rx(r"\b(?:because|as a result|due to|owing to|led to|caus\w*|reasons?|since|meant that|so that|"
+                   r"result\w*)\b")),
+)
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
 
 
@@ -95,6 +107,14 @@ def asked(text: str) -> list[AnswerType]:
     if not _QUESTION.search(text):
         return []
     return [t for t in TYPES if t.asks.search(text)]
+
+
+def cues(text: str) -> list[AnswerType]:
+    """What a sentence that answers the question would give: its answer types, and the shape of an
+    answer to an open question (OPEN)."""
+    if not _QUESTION.search(text):
+        return []
+    return [*asked(text), *(t for t in OPEN if t.asks.search(text))]
 
 
 def area_names(passages) -> frozenset[str]:

@@ -13,7 +13,7 @@ from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names, asked, gives
+from .answer_types import TYPES, area_names, asked, cues, gives
 from .decision import Features, decide, features, reason
 from .documents import DocumentIndex, Filters
 from .fuse import fusion, scale_by_max
@@ -293,6 +293,12 @@ class Searcher:
             ranked.append((dense + self.settings.highlight_bm25 * overlap, s))
         ranked.sort(key=lambda x: -x[0])
         best = ranked[0][0]
+        wanted = cues(query)      # the best sentence that gives what the question asks for, if one does:
+        if wanted:                # the closest in meaning often restates the question's case instead
+            answering = [x for x in ranked if all(gives(k, x[1].text, self.places) for k in wanted)]
+            if answering and answering[0] is not ranked[0]:
+                ranked.remove(answering[0])
+                ranked.insert(0, (best, answering[0][1]))
         keep = [s for score, s in ranked[: self.settings.max_highlights] if score >= best - 0.05]
         return [Span(s.start_char, s.end_char, s.text) for s in keep]
 

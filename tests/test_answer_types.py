@@ -125,3 +125,29 @@ def test_a_passage_with_the_fact_asked_for_is_still_an_answer(real_searcher, que
     top = out["results"][0]
     assert out["answer"]["found"] is True and "not_given" not in out["answer"] and "reason" not in out["answer"]
     assert fact in top["text"] and (paragraph is None or top["paragraph"] == paragraph)
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("What should school staff do if a pupil mentions a suicide pact?", {"action"}),
+    ("Why was the diagnosis missed?", {"reason"}),
+    ("How long did the assessment take?", {"duration"}),
+    ("The staff should have acted.", set()),                         # a statement has no cue
+])
+def test_the_shape_of_an_answer_chooses_the_sentence_to_highlight(question, kinds):
+    from search.answer_types import OPEN, cues
+    assert {t.name for t in cues(question)} == kinds
+    assert not set(t.name for t in OPEN) & {t.name for t in asked(question)}   # open cues never abstain
+
+
+@pytest.mark.slow
+def test_the_highlight_is_the_sentence_that_gives_what_is_asked(real_searcher):
+    from search.answer_types import OPEN, gives
+    action = next(t for t in OPEN if t.name == "action")
+    for question in ("What should a GP do when a baby has missed its immunisations?",
+                     "What should Local Safeguarding Children Boards do about young people who self-harm?",
+                     "What should practitioners do when a mother hides her pregnancy?"):
+        top = real_searcher.search(question, k=1).results[0]
+        passage = next(p for p in real_searcher.passages if p.passage_id == top.passage_id)
+        said = [s for s in passage.sentences if gives(action, s.text)]
+        assert 0 < len(said) < len(passage.sentences)                      # a choice to make
+        assert top.highlights[0].text in [s.text for s in said], (question, top.highlights[0].text)
