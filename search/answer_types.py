@@ -95,6 +95,7 @@ OPEN: tuple[AnswerType, ...] = (
                _rx(r"\b(?:because|as a result|due to|owing to|led to|caus\w*|reasons?|since|meant that|so that|"
                    r"result\w*)\b")),
 )
+_NUMBERED = re.compile(r"^\s*\d+(?:\.\d+)*[.)]?\s+")
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
 
 
@@ -137,6 +138,7 @@ def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset()) -> 
     if kind.name == "place":
         return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in places)
     if kind.name == "count":
+        text = _NUMBERED.sub("", text)          # a paragraph's own number ("2. Take action…") is not a count
         return any(n.kind in ("count", "percent", "fraction") for n in extract_numbers(text)) \
             or bool(_QUANTITY.search(text))
     return bool(kind.gives.search(text))

@@ -58,6 +58,7 @@ def test_open_questions_and_statements_ask_for_no_type(text):
     ("grade", "The review was judged inadequate.", "The review was evaluated."),
     ("count", "Nine children were looked after.", "Children were looked after."),
     ("count", "In 31 of the 51 cases", "In these cases"),
+    ("count", "12. In 31 of the 51 cases", "2. Take action to re-establish contact with care leavers."),
     ("duration", "absent for ten school days or more", "absent from school"),
     ("frequency", "updated at least every two years", "updated when needed"),
     ("frequency", "reviewed twice a year", "reviewed by the nurse"),
