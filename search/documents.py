@@ -148,23 +148,35 @@ class DocumentIndex:
     def years_of(d: Document) -> set[int]:
         return {d.year, int(d.date[:4]) if d.date else d.year}
 
-    def named(self, query: str) -> np.ndarray:
-        """Per passage, 0..1: 1 when the query names its document (a council or a title) and any year
-        it gives is the document's; 0.5 for the name alone when the query's year is another's."""
+    def chosen(self, query: str) -> tuple[list[int], bool]:
+        """The documents the query picks, and whether its year agrees: of the documents it names, those
+        from a year it gives ("Cambridgeshire's 2024 inspection, after separating from Peterborough" picks
+        Cambridgeshire's 2024 report; Peterborough is what it is about), else all it names."""
         hits = self.hits(query)
-        if not hits:
-            return np.zeros(len(self.passage_doc), dtype=np.float32)
         years = {int(y) for y in _YEAR.findall(query)}
+        exact = [n for n in hits if years & self.years_of(self.docs[n])]
+        picked = exact or hits
+        owner = [n for n in picked if self._possessive(query, self.docs[n])]     # "Cambridgeshire's inspection"
+        return (owner if 0 < len(owner) < len(picked) else picked), bool(exact) or not years
+
+    def _possessive(self, query: str, d: Document) -> bool:
+        text = normalise_name(query)
+        names = self._names_of(d) | {normalise_name(x) for x in self._parts_of(d)}
+        return any(re.search(rf"\b{re.escape(name)}'s\b", text) for name in names)
+
+    def named(self, query: str) -> np.ndarray:
+        """Per passage, 0..1: 1 for the documents the query picks (`chosen`: by a council or a title, and
+        the year it gives); 0.5 for a name alone when the year it gives is none of theirs."""
+        chosen, agrees = self.chosen(query)
         score = np.zeros(len(self.docs), dtype=np.float32)
-        for n in hits:
-            score[n] = 1.0 if not years or years & self.years_of(self.docs[n]) else 0.5
+        score[chosen] = 1.0 if agrees else 0.5
         return score[self.passage_doc]
 
     def without_names(self, query: str) -> str:
         """The query without the names of the documents it names, their years and publishers (what
         chose the documents), so what is left ranks their passages; the query itself when it names
         none, or when nothing would be left."""
-        hits = self.hits(query)
+        hits = self.chosen(query)[0]
         if not hits:
             return query
         words = set()

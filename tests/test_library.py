@@ -240,3 +240,19 @@ def test_a_document_referred_to_by_a_name_no_document_goes_by_is_missing():
     assert index.missing("The City of London's 2016 inspection praised its research.") is None
     assert index.missing("What did Ofsted's 2016 inspection say about neglect?") is None
     assert index.missing("What does the guidance say about vaping?") is None
+
+
+def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_about():
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("ilacs/cambridgeshire-2024", council="Cambridgeshire", year=2024, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/peterborough-2024", council="Peterborough", year=2024, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/peterborough-2018", council="Peterborough", year=2018, doc_type="inspection", publisher="Ofsted"))}
+    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    query = "What effect did separating from Peterborough have on Cambridgeshire's services in the 2024 inspection?"
+    assert [index.ids[n] for n in index.chosen(query)[0]] == ["ilacs/cambridgeshire-2024"]
+    assert "Peterborough" in index.without_names(query) and "Cambridgeshire" not in index.without_names(query)
+    assert index.named(query).tolist() == [1.0, 0.0, 0.0]
+    assert [index.ids[n] for n in index.chosen("Peterborough's 2018 inspection")[0]] == ["ilacs/peterborough-2018"]
+    assert index.named("Peterborough's 2019 inspection").tolist() == [0.0, 0.5, 0.5]      # the name, not the year
