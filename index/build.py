@@ -28,7 +28,7 @@ from ingest.pipeline import ingest_corpus
 from ingest.reader import DocumentError
 from . import store
 from .models import count_tokens, encode_passages, load_model
-from .units import Unit, build_units
+from .units import PAGED_WINDOW_TOKENS, Unit, build_units
 
 EMBED_CHUNK = 2048          # units embedded, then saved to the cache, at a time
 
@@ -195,7 +195,8 @@ def build(corpus_dir: Path | None, index_dir: Path, preset: str | None = None, i
         limit = info.max_seq_length - 2                 # room for [CLS] and [SEP]
         for d in new:
             with_sentences = sentences if sentences is not None else d.document.pages is None
-            units += build_units(d.passages, lambda text: count_tokens(model, text), limit,
+            units += build_units(d.passages, lambda text: count_tokens(model, text),
+                                 limit if with_sentences else min(limit, PAGED_WINDOW_TOKENS),
                                  sentences=with_sentences, first=len(passages))
             passages += d.passages
             documents.append(d.document)

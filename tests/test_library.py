@@ -256,3 +256,21 @@ def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_
     assert index.named(query).tolist() == [1.0, 0.0, 0.0]
     assert [index.ids[n] for n in index.chosen("Peterborough's 2018 inspection")[0]] == ["ilacs/peterborough-2018"]
     assert index.named("Peterborough's 2019 inspection").tolist() == [0.0, 0.5, 0.5]      # the name, not the year
+
+
+def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
+    """Paged documents have no sentence units; a passage over PAGED_WINDOW_TOKENS word pieces (words, with
+    the fake embedder) is embedded as windows of whole sentences within that limit, the report as before."""
+    import json as _json
+    from index.units import PAGED_WINDOW_TOKENS
+    index_dir, _, _ = library
+    gen = index_dir / "generations" / _json.loads((index_dir / "CURRENT").read_text())["generation"]
+    passages = [_json.loads(x) for x in (gen / "passages.jsonl").read_text().splitlines()]
+    units = [_json.loads(x) for x in (gen / "units.jsonl").read_text().splitlines()]
+    paged = [u for u in units if passages[u["passage"]].get("page") is not None]
+    assert paged and not [u for u in paged if u["kind"] == "sentence"]
+    windows = [u for u in paged if u["kind"] == "window"]
+    assert windows and all(len(u["text"].split()) <= PAGED_WINDOW_TOKENS for u in windows)
+    long = {u["passage"] for u in windows}
+    assert all(len(passages[i]["text"].split()) > PAGED_WINDOW_TOKENS // 2 for i in long)
+    assert max(sum(u["passage"] == i for u in windows) for i in long) >= 3
