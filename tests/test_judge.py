@@ -263,3 +263,28 @@ def test_the_check_tab_shows_the_verdict_first_and_the_judged_one_after(real_sea
     verbatim = "Nine children were looked after by the local authority."
     assert "is reading" not in app.ui_check(verbatim)
     assert app.ui_check(verbatim, judged=True)["__type__"] == "update"                 # the judge was not asked
+
+
+# -- the app with the real judge, in a browser (skipped unless the judge is installed) ---------------
+@pytest.mark.slow
+def test_the_browser_shows_the_answer_first_and_the_judges_reading_after(real_judge, real_index, browser,
+                                                                         tmp_path, monkeypatch):
+    import conftest
+    monkeypatch.setitem(conftest.APP_ENV, "ASKREPORT_JUDGE", "on")
+    app = conftest.start_app(real_index, tmp_path / "app.log")
+    try:
+        conftest.wait_until_up(app["proc"], app["url"], app["log"])
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app["url"])
+        box = page.locator("#query textarea, #query input").first
+        box.fill("What should a GP do with a baby's weight at the 8-week check?")
+        box.press("Enter")
+        page.wait_for_selector("#results .answer .judged-pending")              # the answer first, being read
+        assert page.locator(".answer-cite").count() == 1
+        page.wait_for_selector("#results .answer .judged-yes, #results .judged-timeout, #results .answer-none")
+        assert page.locator(".judged-pending").count() == 0
+        context.close()
+    finally:
+        conftest.stop(app["proc"])
