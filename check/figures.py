@@ -25,6 +25,27 @@ _VAGUE_COUNT = re.compile(r"\b(dozens|scores|hundreds|thousands|millions)\s+of\b
 _VAGUE_LEAST = {"dozens": 24, "scores": 40, "hundreds": 200, "thousands": 2000, "millions": 2_000_000}
 
 
+_N = r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several)"
+# Facts a claim states in words, with the kind of fact a passage must give to state them (answer_types):
+_CLAIMED = (
+    ("duration", re.compile(rf"(?<![\w-])(?<!once )(?<!twice )(?<!times )(?<!per )(?<!every ){_N} (?:hours?|days?|weeks?|months?|years?)\b(?![- ]old)", re.I)),
+    ("frequency", re.compile(r"\b(?:once|twice|\d+ times|(?:two|three|four) times) (?:a|an|per|every) "
+                             r"(?:day|week|fortnight|month|term|year)\b|\bevery (?:\w+ )?(?:days?|weeks?|fortnights?|"
+                             r"months?|terms?|years?)\b|\b(?:daily|weekly|fortnightly|monthly|annually|yearly)\b", re.I)),
+    ("share", re.compile(r"\b(?:fewer|less|more) than (?:half|a third|a quarter)\b|\b(?:most|the majority|"
+                         r"a minority|half|a third|a quarter|two thirds|three quarters) of\b", re.I)),
+)
+_SHARE_WORDS = re.compile(r"\b(?:most|many|majority|minority|almost all|nearly all|few)\b"
+                          r"|\b\d[\d,]* (?:of|out of) (?:the |these |those )?\d"          # "119 of the 150"
+                          r"|\bof (?:the |these |those )?\d[\d,]* [\w ]{0,40}, \d", re.I)  # "Of the 150 children, 119"
+
+
+def _claimed():
+    from search.answer_types import TYPES
+    kinds = {t.name: t for t in TYPES}
+    return tuple((kinds[name], pattern) for name, pattern in _CLAIMED)
+
+
 def additions(claim: str, text: str, around: str) -> list[str]:
     """What `claim` adds that its closest passage (`text`; `around`: with its neighbours) does not state:
     a cause where the passage gives none ("… because medical staff did too little"), a count in words
@@ -36,6 +57,11 @@ def additions(claim: str, text: str, around: str) -> list[str]:
     for m in _VAGUE_COUNT.finditer(claim):
         if not any(v >= _VAGUE_LEAST[m.group(1).lower()] for v in counts):
             out.append(f"a count (“{m.group(1)}”)")
+    for kind, pattern in _claimed():      # a length of time, a frequency, a share the passage never gives
+        given = (kind.gives.search(around) or _SHARE_WORDS.search(around)) if kind.name == "share" \
+            else pattern.search(around)       # as precise as the claim: "regularly" does not state "weekly"
+        if (m := pattern.search(claim)) and not given:
+            out.append(f"{kind.wants} (“{m.group().strip()}”)")
     return out
 
 

@@ -273,6 +273,15 @@ def test_what_a_claim_adds_to_its_passage():
         ["a cause (“because medical staff did too little”)"]
     assert additions("Hundreds of babies died.", died, died) == ["a count (“Hundreds”)"]
     assert additions("Dozens of babies died.", died, died) == []                     # 31 and 51 are dozens
+    seen = "The baby was seen by a health visitor after discharge."
+    assert additions("The baby was seen by a health visitor at least once a week.", seen, seen) == \
+        ["a frequency (“once a week”)"]
+    assert additions("The girl had been excluded from school a month earlier.", seen, seen) == \
+        ["a length of time (“a month”)"]
+    assert additions("Fewer than half of the babies had a pre-birth assessment.", seen, seen) == \
+        ["a proportion (“Fewer than half”)"]
+    known = "Of the 150 children, 119 were known to children's social care. A 14-year-old boy died."
+    assert additions("Most of the children were known to social care; the boy was 14 years old.", known, known) == []
     stated = "Reviews were delayed because agencies did not share information."
     assert additions("Reviews were late because agencies kept information to themselves.", stated, stated) == []
 
