@@ -39,6 +39,7 @@ import gradio as gr
 
 from ingest.passage import slug
 from present import cards, checkview, exports, pages
+from present.layout import library_filters
 from present.filters import KIND_CHOICES, LibraryFilters, kinds_of, part_of  # noqa: F401 (tests)
 from present.reader import Report
 from search import MAX_QUERY_CHARS, QueryError, Searcher, open_or_build
@@ -238,30 +239,6 @@ class App:
 UPDATE_URL = (ASSETS / "update-url.js").read_text(encoding="utf-8")   # the address reproduces a search
 
 
-def library_filters(app: App, part_and_kind) -> tuple:
-    """The Ask tab's filters in a library: ((part, kind), the library's filters in the order App.ui_search
-    takes them). Documents: a searchable list (councils' inspections by council, newest first; one choice for
-    all of a council's inspections), and the toggle that groups results by document; then part and kind (made
-    by `part_and_kind`), type, publisher, overall grade and years, each shown when it has a choice to make."""
-    f = app.filters
-    with gr.Row(elem_id="lib-filters", equal_height=True):
-        documents = gr.Dropdown(f.doc_choices, value=[], multiselect=True, filterable=True, label="Documents",
-                                elem_id="doc-filter", scale=4, min_width=220,
-                                info="All documents unless you choose some: type a council or part of a title")
-        group = gr.Checkbox(False, label="Group by document", elem_id="group", scale=1, min_width=160,
-                            info="One card per document")
-    years = len(f.year_choices) > 2
-    specs = [("doc-type", "Type", f.type_choices, "all", len(f.type_choices) > 2),
-             ("publisher", "Publisher", f.publisher_choices, "all", f.publisher_filter),
-             ("grade", "Overall grade", f.grade_choices, "all", len(f.grade_choices) > 1),
-             ("year-from", "From year", f.year_choices, "any", years), ("year-to", "To year", f.year_choices, "any", years)]
-    with gr.Row(elem_id="filters", equal_height=True, elem_classes="lib-row"):
-        first = part_and_kind()
-        others = [gr.Dropdown(choices, value=value, label=label, elem_id=eid, filterable=False, min_width=130,
-                              visible=shown) for eid, label, choices, value, shown in specs]
-    return first, [documents, *others, group]
-
-
 def build_demo(app: App) -> gr.Blocks:
     private = {"api_visibility": "private"}
     lib = app.library
@@ -282,7 +259,7 @@ def build_demo(app: App) -> gr.Blocks:
                                         filterable=False, min_width=160, visible=len(app.part_choices) > 1),
                             gr.Dropdown(KIND_CHOICES, value="all", label="Kind of text", elem_id="kind",
                                         filterable=False, min_width=160))
-                (part, kind), library = library_filters(app, part_and_kind) if app.is_library else ((None, None), [])
+                (part, kind), library = library_filters(app.filters, part_and_kind) if app.is_library else ((None, None), [])
                 if not app.is_library:
                     with gr.Row(elem_id="filters", equal_height=True):
                         part, kind = part_and_kind()
@@ -321,8 +298,14 @@ def build_demo(app: App) -> gr.Blocks:
         searches = [query.submit(**searched), go.click(**searched), *(change(**searched) for change in changes),
                     *(button.click(partial(app.ui_example, question), inputs[1:], [query, results, state],
                                    show_progress="minimal", **private) for button, question in example_buttons)]
-        for event in searches:      # results first; then the judge's reading of the answer, when installed
-            event.then(**exported).then(None, inputs, None, js=UPDATE_URL, **private).then(**judged).then(**exported)
+        # Results first; then the judge's reading of the answer, when installed. A new search cancels a reading
+        # still on its way, which would otherwise draw the previous question's results over the new ones.
+        readings = [event.then(**exported).then(None, inputs, None, js=UPDATE_URL, **private).then(**judged)
+                    for event in searches]
+        for trigger in (query.submit, go.click, *changes, *(button.click for button, _ in example_buttons)):
+            trigger(None, None, None, cancels=readings, **private)
+        for reading in readings:
+            reading.then(**exported)
         if app.is_library:
             for box, event in ((reader_want, reader_want.change), (reader_doc, reader_doc.input)):
                 event(app.ui_read, box, [reader, reader_doc], show_progress="minimal", **private)
