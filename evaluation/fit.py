@@ -359,6 +359,13 @@ def weights_entry(data: Data, cv: CVResult) -> dict:
     return entry
 
 
+def _kind(searcher) -> str:
+    """"paged" for an index whose passages are mostly a PDF's or Word document's (a library that also holds
+    the report), else "text"."""
+    paged = sum(p.page is not None for p in searcher.passages)
+    return "paged" if paged > len(searcher.passages) / 2 else "text"
+
+
 def run_cv(pairs: list[tuple[object, Path]], k: int, seed: int = 0, pool: int = 300, save: bool = False,
            printer=print) -> CVResult:
     """pairs: (searcher, set file). Every searcher must use the same model preset (weights are per
@@ -368,7 +375,7 @@ def run_cv(pairs: list[tuple[object, Path]], k: int, seed: int = 0, pool: int = 
     if len(presets) != 1:
         raise ValueError(f"the sets were searched with different model presets ({', '.join(sorted(presets))}); "
                          "fusion weights are fitted per preset")
-    kinds = {kind for s, _ in pairs for kind in {"paged" if p.page is not None else "text" for p in s.passages}}
+    kinds = {_kind(s) for s, _ in pairs}
     if len(kinds) != 1:
         raise ValueError("fit text documents and paged (PDF, Word) documents separately: each kind has its own "
                          "weights; give sets searched in indexes of one kind")
