@@ -171,6 +171,34 @@ def test_the_answer_box_withdraws_the_answer_only_when_the_judge_disagrees(real_
     assert withdrawn.to_json()["answer"]["judge"] == 0.1 and "judge" not in result.to_json()["answer"]
 
 
+class PerPassageJudge(StubJudge):
+    """Reads the first passage it is asked about as p, every later one as p_next."""
+    def __init__(self, p, p_next):
+        super().__init__(p)
+        self.p_next = p_next
+
+    def answers(self, sentences, question, timeout=None):
+        self.asked.append(("answers", sentences, question))
+        return self.p if len(self.asked) == 1 else self.p_next
+
+
+@pytest.mark.slow
+def test_a_close_call_is_read_twice_and_the_second_passage_answers(real_searcher):
+    from search.judged import SECOND_LOOK, judge_answer
+    result = real_searcher.search("What should a GP do with a baby's weight at the 8-week check?")
+    first, second = result.results[0], result.results[1]
+    sure = PerPassageJudge(0.9, 0.95)
+    assert judge_answer(real_searcher, result, judge=sure).results == result.results and len(sure.asked) == 1
+    doubt = PerPassageJudge(0.2, 0.8)
+    swapped = judge_answer(real_searcher, result, judge=doubt)
+    assert len(doubt.asked) == 2 and swapped.answer.found and swapped.answer.judge == 0.8
+    assert [h.passage_id for h in swapped.results[:2]] == [second.passage_id, first.passage_id]
+    assert [h.rank for h in swapped.results[:3]] == [1, 2, 3] and swapped.answer.passage_id == second.passage_id
+    assert swapped.answer.citation == second.citation and swapped.answer.text in second.text
+    neither = judge_answer(real_searcher, result, judge=PerPassageJudge(0.2, SECOND_LOOK - 0.01))
+    assert not neither.answer.found and neither.results == result.results         # no passage is read as answering
+
+
 # -- the real judge (skipped unless installed: askreport models install judge) -------------------
 @pytest.fixture(scope="module")
 def real_judge():
