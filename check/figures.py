@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from search.answer_types import TYPES
 from search.decision import THRESHOLDS
 from .align import compare_figures, extract_numbers
 
@@ -40,10 +41,8 @@ _SHARE_WORDS = re.compile(r"\b(?:most|many|majority|minority|almost all|nearly a
                           r"|\bof (?:the |these |those )?\d[\d,]* [\w ]{0,40}, \d", re.I)  # "Of the 150 children, 119"
 
 
-def _claimed():
-    from search.answer_types import TYPES
-    kinds = {t.name: t for t in TYPES}
-    return tuple((kinds[name], pattern) for name, pattern in _CLAIMED)
+_KINDS = {t.name: t for t in TYPES}
+CLAIMED = tuple((_KINDS[name], pattern) for name, pattern in _CLAIMED)   # (answer type, its pattern in a claim)
 
 
 def additions(claim: str, text: str, around: str) -> list[str]:
@@ -57,7 +56,7 @@ def additions(claim: str, text: str, around: str) -> list[str]:
     for m in _VAGUE_COUNT.finditer(claim):
         if not any(v >= _VAGUE_LEAST[m.group(1).lower()] for v in counts):
             out.append(f"a count (“{m.group(1)}”)")
-    for kind, pattern in _claimed():      # a length of time, a frequency, a share the passage never gives
+    for kind, pattern in CLAIMED:      # a length of time, a frequency, a share the passage never gives
         given = (kind.gives.search(around) or _SHARE_WORDS.search(around)) if kind.name == "share" \
             else pattern.search(around)       # as precise as the claim: "regularly" does not state "weekly"
         if (m := pattern.search(claim)) and not given:

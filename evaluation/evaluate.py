@@ -7,9 +7,9 @@ S@1 asks whether the top result's first highlight overlaps the gold.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
-import re
 from pathlib import Path
 
 _MAP = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00b7", " "), ("\u2013", "-"),

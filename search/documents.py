@@ -60,11 +60,14 @@ class DocumentIndex:
         self.doc_type = np.array([(d.doc_type or "").lower() for d in self.docs], dtype=object)
         self.names: dict[str, list[int]] = {}       # normalised name -> documents it names
         self.parts: dict[str, list[int]] = {}       # a place within a council's name ("Poole") -> its documents
+        self._doc_names: list[set[str]] = []       # per document: its names and places, normalised
         for n, d in enumerate(self.docs):
-            for name in self._names_of(d):
+            names, parts = self._names_of(d), self._parts_of(d)
+            for name in names:
                 self.names.setdefault(name, []).append(n)
-            for part in self._parts_of(d):
+            for part in parts:
                 self.parts.setdefault(part, []).append(n)
+            self._doc_names.append(names | {normalise_name(x) for x in parts})
         self._name_pattern = _alternatives(self.names)
         self._part_pattern = _alternatives(self.parts)      # capitalised, as a place is written
         types = {t for t in self.doc_type if t}
@@ -156,13 +159,12 @@ class DocumentIndex:
         years = {int(y) for y in _YEAR.findall(query)}
         exact = [n for n in hits if years & self.years_of(self.docs[n])]
         picked = exact or hits
-        owner = [n for n in picked if self._possessive(query, self.docs[n])]     # "Cambridgeshire's inspection"
+        owner = [n for n in picked if self._possessive(query, n)]     # "Cambridgeshire's inspection"
         return (owner if 0 < len(owner) < len(picked) else picked), bool(exact) or not years
 
-    def _possessive(self, query: str, d: Document) -> bool:
+    def _possessive(self, query: str, n: int) -> bool:
         text = normalise_name(query)
-        names = self._names_of(d) | {normalise_name(x) for x in self._parts_of(d)}
-        return any(re.search(rf"\b{re.escape(name)}'s\b", text) for name in names)
+        return any(re.search(rf"\b{re.escape(name)}'s\b", text) for name in self._doc_names[n])
 
     def named(self, query: str) -> np.ndarray:
         """Per passage, 0..1: 1 for the documents the query picks (`chosen`: by a council or a title, and
