@@ -25,6 +25,9 @@ _PARTS = re.compile(r",\s*|\s+(?:and|with|&)\s+")
 _NAME = r"[A-Z][\w-]+(?:\s+(?:and\s+|upon\s+|on\s+)?[A-Z][\w-]+)*"
 _OPENER = re.compile(r"^(?:(?:In|At|On|For|From|By|The|What|Which|When|Where|Why|How|Who|Did|Does|Do|Was|Were|"
                      r"Is|Are|Has|Have|Had|Can|Could|Should|Would|Will|According|To|Of|And|But|So|If|After|Before)\s+)+")
+# "Apart from Rotherham itself, which councils…": a name the query sets aside (normalised text before it)
+_SET_ASIDE = re.compile(r"\b(?:apart from|other than|except(?: for)?|excluding|besides|not counting|leaving aside)"
+                        r"(?: the)?\s*$")
 _REFERS = (r"\b(?P<a>{name})['’]s\s+(?:(?:19|20)\d\d\s+)?(?:[A-Z]\w+\s+)?(?:{types})s?\b"
            r"|\b(?:{types})s?\s+of\s+(?P<b>{name})")
 
@@ -124,12 +127,16 @@ class DocumentIndex:
         return keep[self.passage_doc]
 
     # -- documents a query names ------------------------------------------------------------------
-    def hits(self, query: str) -> list[int]:
-        """The documents the query names (by council or title), in the order it names them."""
+    def hits(self, query: str, aside: bool = False) -> list[int]:
+        """The documents the query names (by council or title), in the order it names them; aside: those
+        it names only to set them aside ("apart from Rotherham", "other than Kent")."""
         if self._name_pattern is None:
             return []
-        found = [n for m in self._name_pattern.finditer(normalise_name(query)) for n in self.names[m.group()]]
-        if not found and self._part_pattern is not None:
+        text = normalise_name(query)
+        matches = list(self._name_pattern.finditer(text))
+        set_aside = {m.group() for m in matches if _SET_ASIDE.search(text[:m.start()])}   # every mention of it
+        found = [n for m in matches if (m.group() in set_aside) == aside for n in self.names[m.group()]]
+        if not found and not aside and self._part_pattern is not None:
             found = [n for m in self._part_pattern.finditer(query) for n in self.parts[m.group()]]
         return list(dict.fromkeys(found))
 
@@ -167,11 +174,13 @@ class DocumentIndex:
         return any(re.search(rf"\b{re.escape(name)}'s\b", text) for name in self._doc_names[n])
 
     def named(self, query: str) -> np.ndarray:
-        """Per passage, 0..1: 1 for the documents the query picks (`chosen`: by a council or a title, and
-        the year it gives); 0.5 for a name alone when the year it gives is none of theirs."""
+        """Per passage, -1..1: 1 for the documents the query picks (`chosen`: by a council or a title, and
+        the year it gives); 0.5 for a name alone when the year it gives is none of theirs; -1 for the
+        documents it sets aside ("apart from Rotherham, which councils…")."""
         chosen, agrees = self.chosen(query)
         score = np.zeros(len(self.docs), dtype=np.float32)
         score[chosen] = 1.0 if agrees else 0.5
+        score[self.hits(query, aside=True)] = -1.0
         return score[self.passage_doc]
 
     def without_names(self, query: str) -> str:

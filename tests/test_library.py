@@ -258,6 +258,20 @@ def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_
     assert index.named("Peterborough's 2019 inspection").tolist() == [0.0, 0.5, 0.5]      # the name, not the year
 
 
+def test_a_council_the_query_sets_aside_is_ranked_down_not_picked():
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("ilacs/rotherham-2014", council="Rotherham", year=2014, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/sheffield-2015", council="Sheffield", year=2015, doc_type="inspection", publisher="Ofsted"))}
+    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    query = "Apart from Rotherham itself, which councils reviewed their work after the inquiry in Rotherham?"
+    assert index.chosen(query)[0] == [] and index.named(query).tolist() == [-1.0, 0.0]
+    assert "Rotherham" in index.without_names(query)          # still words that rank passages
+    assert index.named("Which councils other than Rotherham mention the Jay report?").tolist() == [-1.0, 0.0]
+    assert index.named("What did Rotherham's 2014 inspection find?").tolist() == [1.0, 0.0]
+
+
 def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
     """Paged documents have no sentence units; a passage over PAGED_WINDOW_TOKENS word pieces (words, with
     the fake embedder) is embedded as windows of whole sentences within that limit, the report as before."""
