@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from index.units import NOT_RETRIEVED
 from ingest.passage import place
 from search.decision import THRESHOLDS, decide, join_words, reason
 from search.results import CheckResult, Hit, Span
-from search.searcher import check_query
+from search.searcher import check_query, top_order
 from .align import Alignment, align, extract_numbers, find_verbatim
 from .figures import (additions, claim_figures, document_text, figure_diffs, other_figures, short,
                       unstated)
 from .judge import PROMOTE_MIN, STATES_MIN, borderline, judge_claim
 
-CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked for (candidate_documents)
+CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked for (candidate_documents) ...
+LEXICAL_CANDIDATES = 3                            # ... with the documents of the best passages by words alone
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
 RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
@@ -46,7 +49,7 @@ def check(searcher, text: str, judge=None) -> CheckResult:
     scores, order = ranking.scores, ranking.order
     ctx = _Context(searcher, ranking)
 
-    candidates = candidate_documents(searcher, order)
+    candidates = candidate_documents(searcher, order, lexical_order(scores["bm25"], ranking.allowed))
 
     # 1. verbatim, in the documents the ranking points at
     for doc_id in candidates:
@@ -113,17 +116,29 @@ def _judged(result: CheckResult, said: float | None) -> CheckResult:
     return result
 
 
-def candidate_documents(searcher, order: list[int]) -> list[str]:
+def candidate_documents(searcher, order: list[int], lexical: list[int] = ()) -> list[str]:
     """The documents a quotation is looked for in: those of the first CANDIDATE_PASSAGES ranked
-    passages (at most CANDIDATE_DOCUMENTS), best first. A quotation typed from memory shares most
-    of its words with its source, so its source ranks near the top; aligning against every
-    document of a library would cost seconds."""
+    passages (at most CANDIDATE_DOCUMENTS), best first, then those of the first LEXICAL_CANDIDATES
+    passages by BM25 alone. A quotation typed from memory shares most of its words with its source,
+    so its source ranks near the top by words, even where a dense model prefers passages that say
+    the same thing in other words ("a committed and pushy corporate parent" is one sentence of a
+    summary paragraph, and 20 reports have a paragraph about committed corporate parents).
+    Aligning against every document of a library would cost seconds."""
     docs: list[str] = []
     for i in order[:CANDIDATE_PASSAGES]:
         doc = searcher.passages[i].document
         if doc not in docs:
             docs.append(doc)
-    return docs[:CANDIDATE_DOCUMENTS] if docs else list(searcher.documents)[:CANDIDATE_DOCUMENTS]
+    docs = docs[:CANDIDATE_DOCUMENTS]
+    for i in lexical[:LEXICAL_CANDIDATES]:
+        if (doc := searcher.passages[i].document) not in docs:
+            docs.append(doc)
+    return docs or list(searcher.documents)[:CANDIDATE_DOCUMENTS]
+
+
+def lexical_order(bm25: np.ndarray, allowed: np.ndarray) -> list[int]:
+    """The passages search may return that share a word with the text, best BM25 score first."""
+    return top_order(np.where(allowed & (bm25 > 0), bm25, -np.inf), LEXICAL_CANDIDATES)
 
 
 def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:

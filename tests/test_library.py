@@ -288,3 +288,25 @@ def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
     long = {u["passage"] for u in windows}
     assert all(len(passages[i]["text"].split()) > PAGED_WINDOW_TOKENS // 2 for i in long)
     assert max(sum(u["passage"] == i for u in windows) for i in long) >= 3
+
+
+def test_a_quotation_typed_from_memory_puts_the_passage_it_quotes_first(library):
+    """One sentence of a long Dorset paragraph, lower-cased and a word forgotten: its passage comes
+    first whatever the dense model makes of it (here the fake embedder's noise), and check looks for
+    it in the documents BM25 points at as well as those the ranking does."""
+    from check.checker import candidate_documents, lexical_order
+    from search.searcher import QUOTE_TERMS, Searcher
+    index_dir, _, _ = library
+    s = Searcher.open(index_dir)
+    i, p = next((i, p) for i, p in enumerate(s.passages) if p.document == "ilacs/dorset-2025-05-09"
+                and len(p.sentences) >= 3 and len(set(s.bm25.tokenize([p.sentences[1].text])[0])) >= 2 * QUOTE_TERMS)
+    words = p.sentences[1].text.split()
+    quote = " ".join(words[:len(words) // 2] + words[len(words) // 2 + 1:]).lower()
+    ranking = s.rank(quote)
+    assert ranking.order[0] == i
+    last = [j for j in ranking.order if j != i] + [i]
+    assert s.quoted_first(quote, ranking.scores["bm25"], ranking.allowed, last)[0] == i
+    few = " ".join(words[:4])                                  # too few words to be a quotation
+    assert s.quoted_first(few, ranking.scores["bm25"], ranking.allowed, last) == last
+    others = [j for j in ranking.order if s.passages[j].document != p.document]
+    assert candidate_documents(s, others, lexical_order(ranking.scores["bm25"], ranking.allowed))[-1] == p.document
