@@ -272,6 +272,17 @@ def test_a_council_the_query_sets_aside_is_ranked_down_not_picked():
     assert index.named("What did Rotherham's 2014 inspection find?").tolist() == [1.0, 0.0]
 
 
+def test_a_question_of_what_should_be_done_leans_to_guidance_when_it_names_no_document():
+    from search.documents import RULE_LEAN
+    index = _named_index()
+    kcsie = index.ids.index("guidance/kcsie-2025")
+    lean = index.named("How often should a school review its filtering?")
+    assert lean[kcsie] == RULE_LEAN and lean.sum() == RULE_LEAN           # the guidance, nothing else
+    assert not index.named("How often did the school review its filtering?").any()   # what was done
+    assert not index.named("staff should maintain an attitude of it could happen here").any()   # a quote
+    assert index.named("What should Poole's 2022 inspection have found?").tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
 def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
     """Paged documents have no sentence units; a passage over PAGED_WINDOW_TOKENS word pieces (words, with
     the fake embedder) is embedded as windows of whole sentences within that limit, the report as before."""
