@@ -96,6 +96,13 @@ OPEN: tuple[AnswerType, ...] = (
                    r"result\w*)\b")),
 )
 _NUMBERED = re.compile(r"^\s*\d+(?:\.\d+)*[.)]?\s+")
+# A recommendation tells someone what to do ("3. Ensure that practice for children who are privately
+# fostered meets statutory requirements"): it restates a finding as a directive, and answers only a
+# question asking what should be done or what was recommended.
+_DIRECTIVE = _rx(r"^\W*(?:\d+(?:\.\d+)*[.)]?\s*)?(?:ensure|take action|take steps|improve|strengthen|develop|"
+                 r"increase|reduce|make sure|establish|implement|undertake|prioritise|embed)\b")
+_ASKS_ACTION = _rx(r"\b(?:should|must|ought|need(?:s|ed)? to|ha(?:ve|s|d) to|required|recommend\w*|improve\w*|told|"
+                   r"asked|urged|actions?|steps)\b")
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
 
 
@@ -116,6 +123,16 @@ def cues(text: str) -> list[AnswerType]:
     if not _QUESTION.search(text):
         return []
     return [*asked(text), *(t for t in OPEN if t.asks.search(text))]
+
+
+def directive(text: str, section: list[str]) -> bool:
+    """Is this passage a recommendation: under a heading that says so, or opening with a directive?"""
+    return bool(_DIRECTIVE.search(text)) or any("recommendation" in h.lower() for h in section)
+
+
+def asks_action(text: str) -> bool:
+    """Does the text ask (or claim) what should be done, was recommended or was told?"""
+    return bool(_ASKS_ACTION.search(text))
 
 
 def area_names(passages) -> frozenset[str]:

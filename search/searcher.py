@@ -13,7 +13,7 @@ from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names, asked, cues, gives
+from .answer_types import TYPES, area_names, asked, asks_action, cues, directive, gives
 from .decision import Features, decide, features, reason
 from .documents import DocumentIndex, Filters
 from .fuse import fusion, scale_by_max
@@ -198,8 +198,22 @@ class Searcher:
         allowed = self._allowed(kinds, part) & in_documents
         scores = self.score(query, documents=self._pushdown(in_documents))
         fused = np.where(allowed, self.fuse(scores), -np.inf)
-        order = self.quoted_first(query, scores["bm25"], allowed, self.typed_first(query, top_order(fused, RANK_DEPTH)))
+        order = self.findings_first(query, self.typed_first(query, top_order(fused, RANK_DEPTH)))
+        order = self.quoted_first(query, scores["bm25"], allowed, order)
         return Ranking(query, scores, fused, order, allowed)
+
+    def findings_first(self, query: str, order: list[int]) -> list[int]:
+        """The order with the first of the TYPE_POOL best passages that is not a recommendation moved to
+        the top, when the top one is and the query does not ask what should be done: "what was the
+        problem with how privately fostered children were assessed?" is answered by the finding ("do
+        not benefit from an individual assessment"), not by the recommendation that restates it."""
+        if not order or asks_action(query) or not self._directive(order[0]):
+            return order
+        first = next((i for i in order[1:TYPE_POOL] if not self._directive(i)), None)
+        return order if first is None else [first, *(i for i in order if i != first)]
+
+    def _directive(self, i: int) -> bool:
+        return directive(self.passages[i].text, self.passages[i].section)
 
     def quoted_first(self, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:
         """The order with the passage the query quotes moved to the top: one of the QUOTE_POOL best

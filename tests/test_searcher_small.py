@@ -181,3 +181,34 @@ def test_another_fake_model_is_not_the_one_that_built_the_small_index(small_inde
     FakeEmbedder(fingerprint="another-fake-model").install(monkeypatch)
     with pytest.raises(store.IndexLoadError, match="another-fak"):
         Searcher.open(small_index)
+
+
+FOSTERING = """Fostering report
+
+Findings
+
+Children living in private fostering arrangements do not have an individual assessment of their needs.
+
+Recommendations
+
+Ensure that every child in a private fostering arrangement has an individual assessment of their needs and that private fostering practice meets statutory requirements.
+"""
+
+
+@pytest.fixture
+def fostering(tmp_path, fake_embedder):
+    from index.build import build
+    from tests.conftest import write_corpus
+    corpus = write_corpus(tmp_path / "corpus", {"fostering.txt": FOSTERING})
+    build(corpus, tmp_path / "index", progress=False)
+    return Searcher.open(tmp_path / "index")
+
+
+def test_a_question_gets_the_finding_not_the_recommendation_that_restates_it(fostering):
+    finding, recommendation = at(fostering, "fostering/findings/1"), at(fostering, "fostering/recommendations/1")
+    question = "What was the problem with private fostering assessment of needs and statutory requirements?"
+    ranking = fostering.rank(question)
+    assert int(np.argmax(ranking.fused)) == recommendation          # closer by the (fake) meaning and words
+    assert ranking.order[0] == finding
+    asking = "What did inspectors recommend for private fostering assessment and statutory requirements?"
+    assert fostering.rank(asking).order[0] == recommendation
