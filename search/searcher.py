@@ -33,6 +33,7 @@ QUOTE_POOL = 3                    # that passage, among this many best by BM25, 
                                   # R@1 0.9 -> 1.0 at any share 0.7-0.9; nothing else on dev, typed or library-dev moved)
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
+_WORDS = re.compile(r"[a-z0-9]+")
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
 
 
@@ -379,10 +380,11 @@ class Searcher:
 
 
 def boilerplate(passages: list[Passage]) -> np.ndarray:
-    """Per passage, 1.0 where the same text (case and spacing aside) stands in BOILERPLATE_DOCUMENTS
+    """Per passage, 1.0 where the same words (case, spacing and punctuation aside) stand in BOILERPLATE_DOCUMENTS
     or more documents: a publisher's notice on every report ("Ofsted regulates and inspects…") says
     nothing about any one of them, and would otherwise answer every question about inspections."""
-    key = [" ".join(p.text.lower().split()) for p in passages]
+    key = [" ".join(_WORDS.findall(p.text.lower())) for p in passages]    # "social care, and inspects" is
+                                                                         # "social care and inspects"
     docs: dict[str, set[str]] = {}
     for k, p in zip(key, passages):
         docs.setdefault(k, set()).add(p.document)

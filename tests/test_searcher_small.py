@@ -212,3 +212,15 @@ def test_a_question_gets_the_finding_not_the_recommendation_that_restates_it(fos
     assert ranking.order[0] == finding
     asking = "What did inspectors recommend for private fostering assessment and statutory requirements?"
     assert fostering.rank(asking).order[0] == recommendation
+
+
+def test_a_notice_every_report_repeats_is_boilerplate_whatever_its_punctuation():
+    from ingest.passage import Passage
+    from search.searcher import BOILERPLATE_DOCUMENTS, boilerplate
+    notice = ["Ofsted regulates childcare and children’s social care, and inspects the Children and Family Court.",
+              "Ofsted regulates childcare and children's social care and inspects the Children and Family Court."]
+    n = BOILERPLATE_DOCUMENTS
+    passages = [Passage(f"d{k}/1", f"d{k}", "paragraph", None, [], notice[k % 2], 0, 10, f"d{k}") for k in range(n)]
+    passages += [Passage("d0/2", "d0", "paragraph", None, [], "Fathers were rarely seen by agencies.", 0, 10, "d0")]
+    assert boilerplate(passages).tolist() == [1.0] * n + [0.0]
+    assert not boilerplate(passages[1:]).any()                        # in one document too few
