@@ -33,6 +33,11 @@ RULE_TYPES = ("guidance",)
 RULE_LEAN = 0.3
 _RULE_QUESTION = re.compile(r"\b(?:should|must|shall|ought to|(?:is|are) (?:required|expected|allowed) to|"
                             r"(?:has|have|need|needs) to)\b", re.I)
+# "the statutory guidance on promoting their health": a document named by a word for what it is and
+# TITLE_WORDS of the words only its title has among the documents that are not inspections
+_DOCUMENT_WORD = re.compile(r"\b(?:guidance|advice|framework|code of practice)\b", re.I)
+TITLE_WORDS = 2
+_TITLE_WORD = re.compile(r"[a-z]{4,}")
 # "Apart from Rotherham itself, which councils…": a name the query sets aside (normalised text before it)
 _SET_ASIDE = re.compile(r"\b(?:apart from|other than|except(?: for)?|excluding|besides|not counting|leaving aside)"
                         r"(?: the)?\s*$")
@@ -80,6 +85,7 @@ class DocumentIndex:
             for part in parts:
                 self.parts.setdefault(part, []).append(n)
             self._doc_names.append(names | {normalise_name(x) for x in parts})
+        self._title_words = self._distinct_title_words()
         self._name_pattern = _alternatives(self.names)
         self._part_pattern = _alternatives(self.parts)      # capitalised, as a place is written
         types = {t for t in self.doc_type if t}
@@ -103,6 +109,25 @@ class DocumentIndex:
                 if len(norm.split()) >= MIN_TITLE_WORDS:
                     names.add(norm)
         return names
+
+    def _distinct_title_words(self) -> dict[int, set[str]]:
+        """Per document that is not an inspection: the words of its titles no other such document's
+        titles have ("promoting", "health", "well", "being" of Promoting the health and well-being of
+        looked-after children; not "looked", which the designated teacher's guidance shares)."""
+        words = {n: set(_TITLE_WORD.findall(normalise_name(f"{d.title} {d.short_title}")))
+                 for n, d in enumerate(self.docs) if d.doc_type != "inspection" and not d.council}
+        return {n: {w for w in ws if not any(w in other for m, other in words.items() if m != n)}
+                for n, ws in words.items()}
+
+    def _described(self, text: str) -> list[int]:
+        """The documents a normalised query describes: a word for a document and at least TITLE_WORDS
+        of the words only its title has (of several, those that share the most)."""
+        if not _DOCUMENT_WORD.search(text):
+            return []
+        words = set(_TITLE_WORD.findall(text))
+        shared = {n: len(words & own) for n, own in self._title_words.items()}
+        most = max(shared.values(), default=0)
+        return [n for n, k in shared.items() if k == most] if most >= TITLE_WORDS else []
 
     @staticmethod
     def _parts_of(d: Document) -> set[str]:
@@ -147,6 +172,8 @@ class DocumentIndex:
         found = [n for m in matches if (m.group() in set_aside) == aside for n in self.names[m.group()]]
         if not found and not aside and self._part_pattern is not None:
             found = [n for m in self._part_pattern.finditer(query) for n in self.parts[m.group()]]
+        if not found and not aside:
+            found = self._described(text)
         return list(dict.fromkeys(found))
 
     def unknown_document(self, query: str) -> str | None:

@@ -283,6 +283,24 @@ def test_a_question_of_what_should_be_done_leans_to_guidance_when_it_names_no_do
     assert index.named("What should Poole's 2022 inspection have found?").tolist() == [1.0, 0.0, 0.0, 0.0]
 
 
+def test_a_guidance_document_is_named_by_a_word_for_it_and_the_words_only_its_title_has():
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("guidance/health", year=2022, doc_type="guidance", publisher="DfE",
+             title="Promoting the health and well-being of looked-after children"),
+        _doc("guidance/teacher", year=2018, doc_type="guidance", publisher="DfE",
+             title="The designated teacher for looked-after and previously looked-after children"),
+        _doc("ilacs/kent-2013", council="Kent", year=2013, doc_type="inspection", publisher="Ofsted"))}
+    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    named = lambda q: [index.ids[n] for n in index.hits(q)]
+    assert named("How often should a child see the dentist under the statutory guidance on promoting their "
+                 "health?") == ["guidance/health"]
+    assert named("What does the designated teacher guidance say about looked-after children?") == ["guidance/teacher"]
+    assert named("How can looked-after children's health be promoted?") == []        # no word for a document
+    assert named("What does the guidance say about looked-after children?") == []    # words both titles have
+
+
 def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
     """Paged documents have no sentence units; a passage over PAGED_WINDOW_TOKENS word pieces (words, with
     the fake embedder) is embedded as windows of whole sentences within that limit, the report as before."""
