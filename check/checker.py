@@ -36,7 +36,7 @@ CANDIDATE_PASSAGES, CANDIDATE_DOCUMENTS = 30, 5   # where quotations are looked 
 LEXICAL_CANDIDATES = 3                            # ... with the documents of the best passages by words alone
 MAX_VERBATIM_MATCHES = 5     # places shown when a text occurs more than once
 OTHER_PASSAGES = 2           # nearby alternatives shown after the first match
-RERANK, RERANK_BM25 = 5, 0.1  # a claim's source: the best sentence among the first 5 results (see best_passage)
+RERANK = 5                   # a claim's source: the best sentence among the first 5 results (see best_passage)
 RERANK_FIGURES = 0.1         # ... and the passage that states the claim's figures
 
 
@@ -86,13 +86,14 @@ def check(searcher, text: str, judge=None) -> CheckResult:
         found = said is not None and said >= PROMOTE_MIN
     if found:
         p = searcher.passages[top]
-        figs = figure_diffs(query, p, document_text(searcher, p.document))
+        claimed = searcher.doc_index.without_naming_years(query)   # its figures, not the year naming a document
+        figs = figure_diffs(claimed, p, document_text(searcher, p.document))
         if figs:
             return ctx.figures_in_passage(top, figs)
         around = _around(searcher, top)
         missing = unstated(figures, around)
         if missing:   # a paraphrase says what its source says; it does not add figures
-            if other := other_figures(searcher, query, order, scores, top):   # ... or says it with others
+            if other := other_figures(searcher, claimed, order, scores, top):  # ... or says it with others
                 return ctx.figures_in_passage(*other)
             stated = join_words((f"“{m.text}”" for m in missing), "or")
             return ctx.not_stated(top, [f"the figure{'s' * (len(missing) > 1)} {stated}"])
@@ -143,14 +144,21 @@ def lexical_order(bm25: np.ndarray, allowed: np.ndarray) -> list[int]:
 
 def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:
     """For a claim, the passage holding the sentence closest in meaning: among the first RERANK
-    results, the best dense sentence similarity plus a little term overlap (BM25 scaled 0..1) and
-    a little for stating the claim's figures."""
+    results, the best dense sentence similarity plus the shared words (BM25 scaled 0..1) and the
+    documents it names, each weighed against meaning as search weighs them for that passage (words:
+    0.12 in a report, 0.35 in a PDF, whose passages have no sentence units), and a little for stating
+    the claim's figures. ("The City of London's 2016 inspection praised it for…" took another
+    council's paragraph that says much the same before PDFs had their own weight here.)"""
     pool = order[:RERANK]
+    w = {k: np.broadcast_to(np.asarray(v, dtype=np.float32), scores["bm25"].shape) for k, v in searcher.weights.items()}
+    dense = w["w_dense_passage"] + w["w_dense_sentence"]
+    words = w["w_bm25"] / dense * scores["bm25"]
+    named = w["w_named"] / dense * scores.get("named", 0.0)
 
     def score(i):
         stated = 1.0 - len(unstated(figures, searcher.passages[i].text)) / len(figures) if figures else 0.0
-        return (float(scores["dense_sentence"][i]) + RERANK_BM25 * float(scores["bm25"][i])
-                + RERANK_FIGURES * stated, -pool.index(i))
+        return (float(scores["dense_sentence"][i]) + float(words[i]) + RERANK_FIGURES * stated + float(named[i]),
+                -pool.index(i))
     return max(pool, key=score)
 
 

@@ -238,6 +238,15 @@ class DocumentIndex:
         rest = " ".join(re.sub(pattern, " ", query.replace("&", " and "), flags=re.IGNORECASE).split())
         return rest if len(rest.split()) >= 2 else query
 
+    def without_naming_years(self, query: str) -> str:
+        """The query without the years that pick the documents it names ("The 2024 government advice on
+        information sharing says…"): they say which document, not a figure the text claims."""
+        chosen, agrees = self.chosen(query)
+        years = {str(y) for n in chosen for y in self.years_of(self.docs[n]) if y} if agrees else set()
+        if not years:
+            return query
+        return " ".join(_YEAR.sub(lambda m: "" if m.group() in years else m.group(), query).split())
+
     def missing(self, query: str) -> str | None:
         """"an inspection of Poole from 2018" when the query names documents (Poole's) and a year, and none
         of them is from that year, or refers to a document by a name no indexed document has ("Cumbria's

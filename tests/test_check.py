@@ -368,3 +368,19 @@ def test_an_empty_text_is_refused(searcher):
     from search.searcher import QueryError
     with pytest.raises(QueryError):
         check(searcher, "   ")
+
+
+def test_a_claims_source_weighs_shared_words_as_search_does_for_that_passage():
+    """Two passages as close in meaning: the one sharing the claim's words wins where search weighs
+    words heavily (a PDF's passages), the one a little closer in meaning where it does not (a report's)."""
+    from types import SimpleNamespace
+    import numpy as np
+    from check.checker import best_passage
+    scores = {"dense_sentence": np.array([0.62, 0.60], dtype=np.float32), "bm25": np.array([0.2, 1.0], dtype=np.float32),
+              "named": np.zeros(2, dtype=np.float32)}
+    passage = SimpleNamespace(text="No figures here.")
+    weights = lambda bm25: {"w_dense_passage": 0.35, "w_dense_sentence": 0.5, "w_bm25": bm25, "w_named": 0.45}
+    pdf = SimpleNamespace(weights=weights(0.3), passages=[passage, passage])
+    report = SimpleNamespace(weights=weights(0.01), passages=[passage, passage])
+    assert best_passage(pdf, scores, [0, 1]) == 1
+    assert best_passage(report, scores, [0, 1]) == 0

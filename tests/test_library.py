@@ -301,6 +301,14 @@ def test_a_guidance_document_is_named_by_a_word_for_it_and_the_words_only_its_ti
     assert named("What does the guidance say about looked-after children?") == []    # words both titles have
 
 
+def test_the_year_that_names_a_document_is_not_a_figure_a_claim_states():
+    index = _named_index()
+    assert index.without_naming_years("The 2025 Keeping children safe in education says staff train every 3 "
+                                      "years, as since 2012.") == \
+        "The Keeping children safe in education says staff train every 3 years, as since 2012."
+    assert index.without_naming_years("In 2025 staff trained every 3 years.") == "In 2025 staff trained every 3 years."
+
+
 def test_a_long_pdf_passage_is_embedded_as_windows_of_a_few_sentences(library):
     """Paged documents have no sentence units; a passage over PAGED_WINDOW_TOKENS word pieces (words, with
     the fake embedder) is embedded as windows of whole sentences within that limit, the report as before."""
