@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 
 from .blocks import BULLET, FOOTNOTE_MARK
 
@@ -19,6 +21,9 @@ GLUED_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.(?=[A-Z‘“(])")
 NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.\s")
 _END = re.compile(r"[.!?:;][’”\"')\]]*$")
 REF = "\x01"                      # where a footnote reference stood (removed on output)
+_NOTICE = re.compile("|".join(re.escape(x.replace("’", "'")) for x in tomllib.loads(
+    resources.files("ingest").joinpath("publishers.toml").read_text("utf-8")).get("notices", {}).get("opening", []))
+    or r"(?!)", re.I)             # a publisher's notice: always a paragraph of its own (publishers.toml)
 _OPEN_END = re.compile(r"(?:^|\s)(?:and|or|of|the|a|an|to|for|in|on|with|by|from|at|as|that|which|is|are|"
                        r"its|their|our|&|–|-)$", re.I)      # a line ending here goes on
 
@@ -175,7 +180,7 @@ class Layout:
                 block, kind = [(f"{BULLET} {line}", index)], "bullet"
                 continue
             line = GLUED_NUMBER.sub(r"\1. ", line)
-            if NUMBERED.match(line) or self.starts_new(block, kind, line) \
+            if NUMBERED.match(line) or _NOTICE.match(line.replace("’", "'")) or self.starts_new(block, kind, line) \
                     or self.heading_between(block, line, following[k]):
                 flush()
                 block, kind = [(line, index)], "text"

@@ -91,6 +91,15 @@ def test_a_paragraph_continued_across_a_page_break_is_one_passage():
     assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) > 60
 
 
+def test_a_reports_last_paragraph_does_not_run_on_into_the_publishers_notice_overleaf():
+    """Barnet 2019's para 45 ends at the foot of page 9 with a full line; page 10 is Ofsted's notice."""
+    _, passages = load(BARNET)
+    last = next(p for p in passages if p.paragraph == "45")
+    assert last.pages == [9] and last.text.endswith("relationship-based social work.")
+    notice = next(p for p in passages if "Office for Standards in Education" in p.text)
+    assert notice.text.startswith("The Office for Standards in Education") and notice.page == 10
+
+
 def test_bare_page_number_lines_hyphens_and_bullets():
     extracted, passages = load(BARNET)
     assert extracted.page_labels == [str(n) for n in range(1, 11)]
