@@ -33,6 +33,8 @@ RULE_TYPES = ("guidance",)
 RULE_LEAN = 0.3
 _RULE_QUESTION = re.compile(r"\b(?:should|must|shall|ought to|(?:is|are) (?:required|expected|allowed) to|"
                             r"(?:has|have|need|needs) to)\b", re.I)
+_ABOUT_INSPECTIONS = re.compile(r"\b(?:which|what|how many) (?:councils|local authorities|reports|inspections)\b|"
+                                r"\b(?:Ofsted|inspectors?|inspections?|inspected)\b", re.I)   # ... unless it asks about them
 # "the statutory guidance on promoting their health": a document named by a word for what it is and
 # TITLE_WORDS of the words only its title has among the documents that are not inspections
 _DOCUMENT_WORD = re.compile(r"\b(?:guidance|advice|framework|code of practice)\b", re.I)
@@ -218,7 +220,8 @@ class DocumentIndex:
         score = np.zeros(len(self.docs), dtype=np.float32)
         score[chosen] = 1.0 if agrees else 0.5
         score[self.hits(query, aside=True)] = -1.0
-        if not score.any() and query.rstrip().endswith("?") and _RULE_QUESTION.search(query):
+        if not score.any() and query.rstrip().endswith("?") and _RULE_QUESTION.search(query) \
+                and not _ABOUT_INSPECTIONS.search(query):
             score[self.rules] = RULE_LEAN
         return score[self.passage_doc]
 

@@ -280,6 +280,7 @@ def test_a_question_of_what_should_be_done_leans_to_guidance_when_it_names_no_do
     assert lean[kcsie] == RULE_LEAN and lean.sum() == RULE_LEAN           # the guidance, nothing else
     assert not index.named("How often did the school review its filtering?").any()   # what was done
     assert not index.named("staff should maintain an attitude of it could happen here").any()   # a quote
+    assert not index.named("Which councils were told they should improve pathway plans?").any()   # inspections
     assert index.named("What should Poole's 2022 inspection have found?").tolist() == [1.0, 0.0, 0.0, 0.0]
 
 
