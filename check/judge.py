@@ -176,7 +176,7 @@ def best_sentences(searcher, i: int, query: str, unit_sim=None, n: int = MAX_SEN
 
     def score(s):
         unit = searcher.sentence_unit.get((i, s.start_char, s.end_char))
-        overlap = len(terms & searcher._terms(s)) / (len(terms) or 1)
+        overlap = len(terms & searcher.sentence_terms(s)) / (len(terms) or 1)
         return (float(unit_sim[unit]) if unit is not None else -1.0) + weight * overlap
 
     picked, words = [], 0

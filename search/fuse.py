@@ -37,3 +37,12 @@ def fusion(name: str):
         return FUSIONS[name]
     except KeyError:
         raise ValueError(f"unknown fusion {name!r}; choose one of {sorted(FUSIONS)}") from None
+
+
+def top_order(scores: np.ndarray, n: int) -> list[int]:
+    """The indices of the n best finite scores, best first (ties in index order, as a stable sort)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if len(finite) > n:
+        cut = np.partition(scores[finite], len(finite) - n)[len(finite) - n]
+        finite = finite[scores[finite] >= cut]
+    return finite[np.argsort(-scores[finite], kind="stable")][:n].tolist()

@@ -13,10 +13,11 @@ from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names, asked, asks_action, cues, directive, gives
+from .answer_types import TYPES, area_names, cues, gives
 from .decision import Features, decide, features, reason
 from .documents import DocumentIndex, Filters
-from .fuse import fusion, scale_by_max
+from .first import first
+from .fuse import fusion, scale_by_max, top_order
 from .glossary import load_glossary
 from .results import Answer, Group, Hit, SearchResult, Span, TableRow
 
@@ -25,12 +26,6 @@ RANK_DEPTH = 1000                 # a ranking keeps this many passages in order 
 PLACE = next(t.wants for t in TYPES if t.name == "place")   # an inspection's passage: its council is the place
 BOILERPLATE_DOCUMENTS = 5         # the same passage in this many documents is boilerplate ...
 BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares meaning or words with a query
-TYPE_POOL = 3                     # a question asking for a kind of fact (a date, a length of time) takes the
-                                  # first of this many passages that gives one, if the first does not
-QUOTE_TERMS = 6                   # a text of at least this many distinct terms (stemmed, stop words out) ...
-QUOTE_COVERAGE = 0.8              # ... of which one sentence of a passage holds this share is a quotation of it:
-QUOTE_POOL = 3                    # that passage, among this many best by BM25, comes first (library-dev quotes
-                                  # R@1 0.9 -> 1.0 at any share 0.7-0.9; nothing else on dev, typed or library-dev moved)
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -199,53 +194,8 @@ class Searcher:
         allowed = self._allowed(kinds, part) & in_documents
         scores = self.score(query, documents=self._pushdown(in_documents))
         fused = np.where(allowed, self.fuse(scores), -np.inf)
-        order = self.findings_first(query, self.typed_first(query, top_order(fused, RANK_DEPTH)))
-        order = self.quoted_first(query, scores["bm25"], allowed, order)
-        return Ranking(query, scores, fused, order, allowed)
-
-    def findings_first(self, query: str, order: list[int]) -> list[int]:
-        """The order with the first of the TYPE_POOL best passages that is not a recommendation moved to
-        the top, when the top one is and the query does not ask what should be done: "what was the
-        problem with how privately fostered children were assessed?" is answered by the finding ("do
-        not benefit from an individual assessment"), not by the recommendation that restates it."""
-        if not order or asks_action(query) or not self._directive(order[0]):
-            return order
-        first = next((i for i in order[1:TYPE_POOL] if not self._directive(i)), None)
-        return order if first is None else [first, *(i for i in order if i != first)]
-
-    def _directive(self, i: int) -> bool:
-        return directive(self.passages[i].text, self.passages[i].section)
-
-    def quoted_first(self, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:
-        """The order with the passage the query quotes moved to the top: one of the QUOTE_POOL best
-        passages by BM25 with a sentence holding QUOTE_COVERAGE of the query's terms. A quotation typed
-        from memory is one sentence of its source; a dense model scores the whole passage, and prefers
-        another report's paragraph on the same theme ("a committed and pushy corporate parent…")."""
-        terms = set(self.bm25.tokenize([query])[0])
-        if len(terms) < QUOTE_TERMS or not order:
-            return order
-        best, quoted = 0.0, None
-        for i in top_order(np.where(allowed & (bm25 > 0), bm25, -np.inf), QUOTE_POOL):
-            for sentence in self.passages[i].sentences:
-                share = len(terms & self._terms(sentence)) / len(terms)
-                if share >= QUOTE_COVERAGE and share > best:
-                    best, quoted = share, i
-        if quoted is None or quoted == order[0]:
-            return order
-        return [quoted, *(i for i in order if i != quoted)]
-
-    def typed_first(self, query: str, order: list[int]) -> list[int]:
-        """The order with the first of the TYPE_POOL best passages that gives every kind of fact the
-        question asks for (search.answer_types) moved to the top, when the top passage gives none:
-        "how often…" is answered by the passage that states a frequency, not its neighbour in meaning."""
-        kinds = asked(query)
-        if not kinds or not order:
-            return order
-        given = [all(gives(k, self.passages[i].text, self.places) for k in kinds) for i in order[:TYPE_POOL]]
-        if given[0] or not any(given):
-            return order
-        first = order[given.index(True)]
-        return [first, *(i for i in order if i != first)]
+        return Ranking(query, scores, fused, first(self, query, scores["bm25"], allowed, top_order(fused, RANK_DEPTH)),
+                       allowed)
 
     # -- the public call ---------------------------------------------------------------------
     def search(self, query: str, k: int = 10, kinds: set[str] | None = None, part: str | None = None,
@@ -326,7 +276,7 @@ class Searcher:
         ranked = []
         for s in p.sentences:
             unit = self.sentence_unit.get((i, s.start_char, s.end_char))
-            overlap = len(terms & self._terms(s)) / (len(terms) or 1)
+            overlap = len(terms & self.sentence_terms(s)) / (len(terms) or 1)
             dense = float(unit_sim[unit]) if unit is not None else -1.0
             ranked.append((dense + self.settings.highlight_bm25 * overlap, s))
         ranked.sort(key=lambda x: -x[0])
@@ -340,7 +290,7 @@ class Searcher:
         keep = [s for score, s in ranked[: self.settings.max_highlights] if score >= best - 0.05]
         return [Span(s.start_char, s.end_char, s.text) for s in keep]
 
-    def _terms(self, sentence) -> set[str]:
+    def sentence_terms(self, sentence) -> set[str]:
         key = (sentence.start_char, sentence.end_char)
         if key not in self._sentence_terms:
             self._sentence_terms[key] = set(self.bm25.tokenize([sentence.text])[0])
@@ -389,15 +339,6 @@ def boilerplate(passages: list[Passage]) -> np.ndarray:
     for k, p in zip(key, passages):
         docs.setdefault(k, set()).add(p.document)
     return np.array([len(docs[k]) >= BOILERPLATE_DOCUMENTS for k in key], dtype=np.float32)
-
-
-def top_order(scores: np.ndarray, n: int) -> list[int]:
-    """The indices of the n best finite scores, best first (ties in index order, as a stable sort)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if len(finite) > n:
-        cut = np.partition(scores[finite], len(finite) - n)[len(finite) - n]
-        finite = finite[scores[finite] >= cut]
-    return finite[np.argsort(-scores[finite], kind="stable")][:n].tolist()
 
 
 def check_query(query: str) -> str:

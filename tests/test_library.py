@@ -333,7 +333,8 @@ def test_a_quotation_typed_from_memory_puts_the_passage_it_quotes_first(library)
     first whatever the dense model makes of it (here the fake embedder's noise), and check looks for
     it in the documents BM25 points at as well as those the ranking does."""
     from check.checker import candidate_documents, lexical_order
-    from search.searcher import QUOTE_TERMS, Searcher
+    from search.first import QUOTE_TERMS, quoted_first
+    from search.searcher import Searcher
     index_dir, _, _ = library
     s = Searcher.open(index_dir)
     i, p = next((i, p) for i, p in enumerate(s.passages) if p.document == "ilacs/dorset-2025-05-09"
@@ -343,8 +344,8 @@ def test_a_quotation_typed_from_memory_puts_the_passage_it_quotes_first(library)
     ranking = s.rank(quote)
     assert ranking.order[0] == i
     last = [j for j in ranking.order if j != i] + [i]
-    assert s.quoted_first(quote, ranking.scores["bm25"], ranking.allowed, last)[0] == i
+    assert quoted_first(s, quote, ranking.scores["bm25"], ranking.allowed, last)[0] == i
     few = " ".join(words[:4])                                  # too few words to be a quotation
-    assert s.quoted_first(few, ranking.scores["bm25"], ranking.allowed, last) == last
+    assert quoted_first(s, few, ranking.scores["bm25"], ranking.allowed, last) == last
     others = [j for j in ranking.order if s.passages[j].document != p.document]
     assert candidate_documents(s, others, lexical_order(ranking.scores["bm25"], ranking.allowed))[-1] == p.document

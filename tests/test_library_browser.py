@@ -84,7 +84,7 @@ def choose(pg, dropdown: str, typed: str, option: str):
 
 def test_library_filters_shown_and_single_report_controls_kept(page):
     for selector in ("#doc-filter", "#group", "#doc-type", "#grade", "#year-from", "#year-to", "#kind"):
-        assert page.locator(selector).is_visible(), selector
+        page.locator(selector).wait_for(state="visible")       # rendered a moment after the query box
     assert not page.locator("#publisher").is_visible()              # Ofsted's are the inspections, DfE's the guidance
     assert page.locator("#tab-read-button").inner_text().strip() == "Read a document"
     assert "4 documents" in page.locator(".ar-header").inner_text()
