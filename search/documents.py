@@ -121,13 +121,19 @@ class DocumentIndex:
         return {n: {w for w in ws if not any(w in other for m, other in words.items() if m != n)}
                 for n, ws in words.items()}
 
+    def _kind_words(self, n: int) -> set[str]:
+        """The words for what document n is: its type ("guidance") and those its title uses ("advice")."""
+        d = self.docs[n]
+        return {x.lower() for x in _DOCUMENT_WORD.findall(f"{d.doc_type or ''} {d.title} {d.short_title}")}
+
     def _described(self, text: str) -> list[int]:
-        """The documents a normalised query describes: a word for a document and at least TITLE_WORDS
-        of the words only its title has (of several, those that share the most)."""
-        if not _DOCUMENT_WORD.search(text):
+        """The documents a normalised query describes: a word for what the document is and at least
+        TITLE_WORDS of the words only its title has (of several, those that share the most)."""
+        kinds = {x.lower() for x in _DOCUMENT_WORD.findall(text)}
+        if not kinds:
             return []
         words = set(_TITLE_WORD.findall(text))
-        shared = {n: len(words & own) for n, own in self._title_words.items()}
+        shared = {n: len(words & own) for n, own in self._title_words.items() if kinds & self._kind_words(n)}
         most = max(shared.values(), default=0)
         return [n for n, k in shared.items() if k == most] if most >= TITLE_WORDS else []
 

@@ -292,7 +292,9 @@ def test_a_guidance_document_is_named_by_a_word_for_it_and_the_words_only_its_ti
              title="Promoting the health and well-being of looked-after children"),
         _doc("guidance/teacher", year=2018, doc_type="guidance", publisher="DfE",
              title="The designated teacher for looked-after and previously looked-after children"),
-        _doc("ilacs/kent-2013", council="Kent", year=2013, doc_type="inspection", publisher="Ofsted"))}
+        _doc("ilacs/kent-2013", council="Kent", year=2013, doc_type="inspection", publisher="Ofsted"),
+        _doc("ages-of-concern", year=2011, publisher="Ofsted",
+             title="Ages of concern: learning lessons from serious case reviews"))}
     index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
     named = lambda q: [index.ids[n] for n in index.hits(q)]
     assert named("How often should a child see the dentist under the statutory guidance on promoting their "
@@ -300,6 +302,7 @@ def test_a_guidance_document_is_named_by_a_word_for_it_and_the_words_only_its_ti
     assert named("What does the designated teacher guidance say about looked-after children?") == ["guidance/teacher"]
     assert named("How can looked-after children's health be promoted?") == []        # no word for a document
     assert named("What does the guidance say about looked-after children?") == []    # words both titles have
+    assert named("What does the guidance say about a serious concern in a case?") == []   # a report, not guidance
 
 
 def test_the_year_that_names_a_document_is_not_a_figure_a_claim_states():
