@@ -25,8 +25,8 @@ import numpy as np
 from index.units import NOT_RETRIEVED
 from ingest.passage import place
 from search.decision import THRESHOLDS, decide, join_words, reason
-from search.results import CheckResult, Hit, Span
 from search.fuse import top_order
+from search.results import CheckResult, Hit, Span
 from search.searcher import check_query
 from .align import Alignment, align, extract_numbers, find_verbatim
 from .figures import (additions, claim_figures, document_text, figure_diffs, other_figures, short,

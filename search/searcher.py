@@ -111,7 +111,7 @@ class Searcher:
         self.unit_is_sentence = np.array([u["kind"] == "sentence" for u in units])
         self.sentence_unit: dict[tuple[int, int, int], int] = {
             (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
-        self._sentence_terms: dict[tuple[int, int], set[str]] = {}
+        self._sentence_terms: dict[str, set[str]] = {}
         self.backend = open_backend(loaded)     # dense + BM25 scores: in process, or the engine the manifest names
         self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
         self.bm25 = self.backend.terms           # the lexical tokenizer (locally, the BM25 index itself)
@@ -291,10 +291,11 @@ class Searcher:
         return [Span(s.start_char, s.end_char, s.text) for s in keep]
 
     def sentence_terms(self, sentence) -> set[str]:
-        key = (sentence.start_char, sentence.end_char)
-        if key not in self._sentence_terms:
-            self._sentence_terms[key] = set(self.bm25.tokenize([sentence.text])[0])
-        return self._sentence_terms[key]
+        """A sentence's terms (stemmed, stop words out), cached by its text: offsets are per document,
+        so two documents' sentences can share them."""
+        if sentence.text not in self._sentence_terms:
+            self._sentence_terms[sentence.text] = set(self.bm25.tokenize([sentence.text])[0])
+        return self._sentence_terms[sentence.text]
 
     def hit(self, rank: int, i: int, ranking: Ranking, terms: set[str] | None = None) -> Hit:
         p = self.passages[i]

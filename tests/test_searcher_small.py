@@ -224,3 +224,11 @@ def test_a_notice_every_report_repeats_is_boilerplate_whatever_its_punctuation()
     passages += [Passage("d0/2", "d0", "paragraph", None, [], "Fathers were rarely seen by agencies.", 0, 10, "d0")]
     assert boilerplate(passages).tolist() == [1.0] * n + [0.0]
     assert not boilerplate(passages[1:]).any()                        # in one document too few
+
+
+def test_sentence_terms_are_the_sentences_own_whatever_their_offsets(small_searcher):
+    """Offsets are per document: two documents' sentences at the same offsets keep their own terms."""
+    from ingest.passage import Sentence
+    one, other = Sentence(0, 25, "Fathers were rarely seen."), Sentence(0, 25, "Weights plotted on charts.")
+    assert "father" in small_searcher.sentence_terms(one)
+    assert "chart" in small_searcher.sentence_terms(other) and "father" not in small_searcher.sentence_terms(other)
