@@ -24,6 +24,13 @@ REF = "\x01"                      # where a footnote reference stood (removed on
 _NOTICE = re.compile("|".join(re.escape(x.replace("’", "'")) for x in tomllib.loads(
     resources.files("ingest").joinpath("publishers.toml").read_text("utf-8")).get("notices", {}).get("opening", []))
     or r"(?!)", re.I)             # a publisher's notice: always a paragraph of its own (publishers.toml)
+
+
+def is_notice(text: str) -> bool:
+    """Does this text open with a publisher's notice (publishers.toml [notices])?"""
+    return bool(_NOTICE.match(text.lstrip().replace("’", "'")))
+
+
 _OPEN_END = re.compile(r"(?:^|\s)(?:and|or|of|the|a|an|to|for|in|on|with|by|from|at|as|that|which|is|are|"
                        r"its|their|our|&|–|-)$", re.I)      # a line ending here goes on
 
@@ -180,7 +187,7 @@ class Layout:
                 block, kind = [(f"{BULLET} {line}", index)], "bullet"
                 continue
             line = GLUED_NUMBER.sub(r"\1. ", line)
-            if NUMBERED.match(line) or _NOTICE.match(line.replace("’", "'")) or self.starts_new(block, kind, line) \
+            if NUMBERED.match(line) or is_notice(line) or self.starts_new(block, kind, line) \
                     or self.heading_between(block, line, following[k]):
                 flush()
                 block, kind = [(line, index)], "text"

@@ -12,6 +12,7 @@ from index.backends import EngineError
 from index.engines import open_backend
 from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
+from ingest.layout import is_notice
 from ingest.passage import Passage, citation
 from .answer_types import TYPES, area_names, cues, gives
 from .decision import Features, decide, features, reason
@@ -332,14 +333,16 @@ class Searcher:
 
 def boilerplate(passages: list[Passage]) -> np.ndarray:
     """Per passage, 1.0 where the same words (case, spacing and punctuation aside) stand in BOILERPLATE_DOCUMENTS
-    or more documents: a publisher's notice on every report ("Ofsted regulates and inspects…") says
+    or more documents, or a publisher's notice opens it (ingest/publishers.toml [notices]; its wording
+    varies from year to year): a notice on every report ("Ofsted regulates and inspects…") says
     nothing about any one of them, and would otherwise answer every question about inspections."""
     key = [" ".join(_WORDS.findall(p.text.lower())) for p in passages]    # "social care, and inspects" is
                                                                          # "social care and inspects"
     docs: dict[str, set[str]] = {}
     for k, p in zip(key, passages):
         docs.setdefault(k, set()).add(p.document)
-    return np.array([len(docs[k]) >= BOILERPLATE_DOCUMENTS for k in key], dtype=np.float32)
+    return np.array([len(docs[k]) >= BOILERPLATE_DOCUMENTS or is_notice(p.text) for k, p in zip(key, passages)],
+                    dtype=np.float32)
 
 
 def check_query(query: str) -> str:

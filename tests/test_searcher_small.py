@@ -224,6 +224,9 @@ def test_a_notice_every_report_repeats_is_boilerplate_whatever_its_punctuation()
     passages += [Passage("d0/2", "d0", "paragraph", None, [], "Fathers were rarely seen by agencies.", 0, 10, "d0")]
     assert boilerplate(passages).tolist() == [1.0] * n + [0.0]
     assert not boilerplate(passages[1:]).any()                        # in one document too few
+    notice = "The Office for Standards in Education, Children’s Services and Skills (Ofsted) regulates childcare."
+    alone = [Passage("d9/1", "d9", "paragraph", None, [], notice, 0, 10, "d9")]
+    assert boilerplate(alone).tolist() == [1.0]                       # a publisher's notice, in any wording
 
 
 def test_sentence_terms_are_the_sentences_own_whatever_their_offsets(small_searcher):
