@@ -152,15 +152,17 @@ def best_passage(searcher, scores: dict, order: list[int], figures=()) -> int:
     the claim's figures. ("The City of London's 2016 inspection praised it for…" took another
     council's paragraph that says much the same before PDFs had their own weight here.)"""
     pool = order[:RERANK]
-    w = {k: np.broadcast_to(np.asarray(v, dtype=np.float32), scores["bm25"].shape) for k, v in searcher.weights.items()}
-    dense = w["w_dense_passage"] + w["w_dense_sentence"]
-    words = w["w_bm25"] / dense * scores["bm25"]
-    named = w["w_named"] / dense * scores.get("named", 0.0)
+
+    def weight(key: str, i: int) -> float:           # one number, or one per passage (search.searcher.Settings)
+        w = searcher.weights[key]
+        return float(w[i]) if isinstance(w, np.ndarray) else float(w)
 
     def score(i):
+        dense = weight("w_dense_passage", i) + weight("w_dense_sentence", i)
+        named = float(scores["named"][i]) if "named" in scores else 0.0
         stated = 1.0 - len(unstated(figures, searcher.passages[i].text)) / len(figures) if figures else 0.0
-        return (float(scores["dense_sentence"][i]) + float(words[i]) + RERANK_FIGURES * stated + float(named[i]),
-                -pool.index(i))
+        return (float(scores["dense_sentence"][i]) + weight("w_bm25", i) / dense * float(scores["bm25"][i])
+                + weight("w_named", i) / dense * named + RERANK_FIGURES * stated, -pool.index(i))
     return max(pool, key=score)
 
 

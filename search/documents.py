@@ -88,6 +88,7 @@ class DocumentIndex:
                 self.parts.setdefault(part, []).append(n)
             self._doc_names.append(names | {normalise_name(x) for x in parts})
         self._title_words = self._distinct_title_words()
+        self._kind_words = {n: self._what_it_is(self.docs[n]) for n in self._title_words}
         self._name_pattern = _alternatives(self.names)
         self._part_pattern = _alternatives(self.parts)      # capitalised, as a place is written
         types = {t for t in self.doc_type if t}
@@ -121,9 +122,9 @@ class DocumentIndex:
         return {n: {w for w in ws if not any(w in other for m, other in words.items() if m != n)}
                 for n, ws in words.items()}
 
-    def _kind_words(self, n: int) -> set[str]:
-        """The words for what document n is: its type ("guidance") and those its title uses ("advice")."""
-        d = self.docs[n]
+    @staticmethod
+    def _what_it_is(d: Document) -> set[str]:
+        """The words for what a document is: its type ("guidance") and those its title uses ("advice")."""
         return {x.lower() for x in _DOCUMENT_WORD.findall(f"{d.doc_type or ''} {d.title} {d.short_title}")}
 
     def _described(self, text: str) -> list[int]:
@@ -133,7 +134,7 @@ class DocumentIndex:
         if not kinds:
             return []
         words = set(_TITLE_WORD.findall(text))
-        shared = {n: len(words & own) for n, own in self._title_words.items() if kinds & self._kind_words(n)}
+        shared = {n: len(words & own) for n, own in self._title_words.items() if kinds & self._kind_words[n]}
         most = max(shared.values(), default=0)
         return [n for n, k in shared.items() if k == most] if most >= TITLE_WORDS else []
 
