@@ -52,9 +52,11 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(rf"\b{_NUMWORD}[ -](?:[a-z]+ )?{_UNIT}\b|\b{_ORDINAL} {_UNIT1}\b|\btime ?scales?\b|\bwithin \d+\b")),
     AnswerType("frequency", "a frequency",
                _rx(r"\bhow (?:often|frequently|regularly)\b|\bat what (?:intervals?|frequency)\b"),
-               _rx(rf"\b(?:every|each|once|twice|annual|annually|yearly|monthly|weekly|daily|fortnightly|quarterly|"
-                   rf"regular|regularly|frequent|frequently|periodic|periodically|routinely|termly)\b|\bper {_UNIT1}\b"
-                   rf"|\ba {_UNIT1}\b|\b{_NUMWORD} times\b")),
+               _rx(rf"\b(?:every|each)\s(?:[\w-]+\s){{0,2}}?(?:{_UNIT}|terms?|school terms?|other|fortnight)\b"
+                   rf"|\b(?:annual|annually|yearly|monthly|weekly|daily|fortnightly|quarterly|termly|biannual|"
+                   rf"regular|regularly|frequent|frequently|periodic|periodically|routinely)\b"
+                   rf"|\b(?:once|twice|{_NUMWORD} times)\s(?:a|an|per|every|each|in|within)\b|\bper {_UNIT1}\b"
+                   rf"|\ba {_UNIT1}\b")),
     AnswerType("penalty", "a sentence or penalty",
                _rx(r"\b(?:prison|jail|gaol|custodial) (?:sentence|term)s?\b|\bsentenced\b|\bwhat sentences?\b"
                    r"|\b(?:sent|go|went|gone|put) (?:to|in|into) (?:prison|jail|gaol)\b|\b(?:jailed|imprisoned)\b"

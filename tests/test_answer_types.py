@@ -62,6 +62,8 @@ def test_open_questions_and_statements_ask_for_no_type(text):
     ("duration", "absent for ten school days or more", "absent from school"),
     ("frequency", "updated at least every two years", "updated when needed"),
     ("frequency", "reviewed twice a year", "reviewed by the nurse"),
+    ("frequency", "at least once every six months", "a duty to every child they look after"),
+    ("frequency", "visits every other week", "once the child is settled"),
     ("share", "25% of its care leavers", "most of its care leavers"),
     ("share", "a third of the children", "all of the children"),
 ])
