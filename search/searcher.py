@@ -15,7 +15,7 @@ from index.units import NOT_RETRIEVED
 from ingest.layout import is_notice
 from ingest.passage import Passage, citation
 from .answer_types import TYPES, area_names, cues, gives
-from .decision import Features, decide, features, reason
+from .decision import Features, decide, features, reason, unmentioned_names, words_of
 from .documents import DocumentIndex, Filters
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
@@ -129,7 +129,12 @@ class Searcher:
         self.doc_index = DocumentIndex(self.documents, self.passages)
         self.boilerplate = boilerplate(self.passages)
         self.places = area_names(self.passages)
-        self.vocabulary = {w.lower() for p in self.passages for w in re.findall(r"[A-Za-z][A-Za-z'’-]*|\d+", p.text)}
+        texts: dict[str, list[str]] = {}       # per document, its passages' words and its catalog names
+        for p in self.passages:
+            texts.setdefault(p.document, []).append(p.text)
+        self.document_words = {d: words_of(" ".join([*t, m.title, m.publisher, m.council or ""]))
+                               for d, t in texts.items() if (m := self.documents.get(d))}
+        self.vocabulary = set().union(*self.document_words.values())
 
     @classmethod
     def open(cls, index_dir: Path, settings: Settings | None = None) -> "Searcher":
@@ -315,6 +320,9 @@ class Searcher:
         if ranking.order:
             top = self.passages[ranking.order[0]]
             f.paged = top.page is not None
+            if len(self.document_words) > 1 and not f.unknown:
+                asked = self.doc_index.without_names(ranking.query if query is None else query)
+                f.unmentioned = unmentioned_names(asked, self.document_words.get(top.document, set()))
             if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
                 f.not_given = tuple(x for x in f.not_given if x != PLACE)
         return f

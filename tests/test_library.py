@@ -352,3 +352,20 @@ def test_a_quotation_typed_from_memory_puts_the_passage_it_quotes_first(library)
     assert quoted_first(s, few, ranking.scores["bm25"], ranking.allowed, last) == last
     others = [j for j in ranking.order if s.passages[j].document != p.document]
     assert candidate_documents(s, others, lexical_order(ranking.scores["bm25"], ranking.allowed))[-1] == p.document
+
+
+def test_a_name_the_top_document_never_mentions_is_not_answered_from_it(library):
+    """Another document mentioning a name does not make this one answer for it: the guidance mentions
+    Wales and Gypsy, Roma and Traveller children, Dorset's inspection neither; the council and year
+    that chose Dorset's report are not among the names checked."""
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    query = "What did Dorset's 2025 inspection find about Traveller children in Wales?"
+    ranking = s.rank(query)
+    assert s.passages[ranking.order[0]].document == "ilacs/dorset-2025-05-09"
+    facts = s.facts(ranking)
+    assert facts.unknown == () and facts.unmentioned == ("Traveller", "Wales")
+    out = s.search(query)
+    assert out.answer.found is False
+    assert out.answer.reason == "The closest passage's document never mentions Traveller and Wales."
+    assert s.facts(s.rank("What did Dorset's 2025 inspection find in May?")).unmentioned == ()   # a date
