@@ -124,9 +124,19 @@ def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word).strip("'’-")
 
 
-def unmentioned_names(query: str, vocabulary: set[str]) -> tuple[str, ...]:
-    """The proper names (not numbers, not months) of `unknown_names` missing from one document's words."""
-    return tuple(w for w in unknown_names(query, vocabulary) if not w[:1].isdigit() and w.lower() not in _MONTHS)
+RARE_NAME_SHARE = 0.1   # a name at most this share of the documents mention is what a question is about
+
+
+def unmentioned_names(query: str, document: set[str], library: list[set[str]],
+                      document_names: set[str] = frozenset()) -> tuple[str, ...]:
+    """The proper names of `unknown_names` missing from one `document`'s words that few documents of
+    the `library` (each a set of words) mention: "Welsh" (3 of 501 reports) is what a question is about,
+    where "England" (156 of 501) is a word a report that answers can do without. Numbers and months
+    are dates, and the words of documents' names (`document_names`) say which documents, not what."""
+    most = max(1, int(RARE_NAME_SHARE * len(library)))
+    return tuple(w for w in unknown_names(query, document)
+                 if not w[:1].isdigit() and w.lower() not in _MONTHS and w.lower() not in document_names
+                 and sum(w.lower() in words for words in library) <= most)
 
 
 def unknown_names(query: str, vocabulary: set[str]) -> tuple[str, ...]:

@@ -95,6 +95,8 @@ class DocumentIndex:
         self._refers = re.compile(_REFERS.format(name=_NAME, types="|".join(sorted(map(re.escape, types))))) \
             if types else None
         self._known = {normalise_name(x) for d in self.docs for x in (d.publisher, d.short_title) if x}
+        self.name_words = {w for d in self.docs for x in (d.council, d.publisher, d.short_title, d.title, *self._parts_of(d))
+                           if x for w in re.findall(r"[a-z]+", x.lower())}     # every word of a document's names
         heads: dict[str, list[str]] = {}
         for p in passages:
             if len(head := heads.setdefault(p.document, [])) < HEAD_PASSAGES:

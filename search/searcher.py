@@ -322,7 +322,8 @@ class Searcher:
             f.paged = top.page is not None
             if len(self.document_words) > 1 and not f.unknown:
                 asked = self.doc_index.without_names(ranking.query if query is None else query)
-                f.unmentioned = unmentioned_names(asked, self.document_words.get(top.document, set()))
+                f.unmentioned = unmentioned_names(asked, self.document_words.get(top.document, set()),
+                                                  list(self.document_words.values()), self.doc_index.name_words)
             if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
                 f.not_given = tuple(x for x in f.not_given if x != PLACE)
         return f
