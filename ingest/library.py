@@ -4,7 +4,8 @@ The catalogue is data that lives next to the files, never code:
   - any CSV with a `file` column, in the document's folder or a folder above it (up to the
     library's root), describes the files it names (paths relative to the CSV's folder). Columns
     read: title, short_title, publisher, year, date / publication_date, type, council /
-    local_authority, licence, and every `*_grade` column (an inspection's judgements).
+    local_authority, licence, inspected / inspection_start_date, and every `*_grade` column (an
+    inspection's judgements).
     Later (deeper) CSVs add to and override earlier ones;
   - what no CSV says comes from the file itself: PDF properties (title, date), else its name;
   - `publishers.toml` (beside this module) maps publishers to the short names citations use.
@@ -30,7 +31,8 @@ SUPPORTED = (".pdf", ".docx", ".txt")     # not .md: a folder's README describes
 CATALOG_CSV_MAX_BYTES = 20 * 1024 * 1024
 _COLUMNS = {"title": "title", "short_title": "short_title", "publisher": "publisher", "year": "year",
             "date": "date", "publication_date": "date", "type": "doc_type", "doc_type": "doc_type",
-            "council": "council", "local_authority": "council", "licence": "licence", "license": "licence"}
+            "council": "council", "local_authority": "council", "licence": "licence", "license": "licence",
+            "inspected": "inspected", "inspection_start_date": "inspected"}
 _NO_GRADE = {"", "inspection_pre_dates_judgement", "n/a", "na", "none"}
 
 
@@ -207,7 +209,7 @@ def make_document(found: Found, facts: dict, metadata: dict | None = None, pages
         file=found.rel, licence=str(facts.get("licence") or "See the document."),
         date=date, doc_type=str(doc_type) if doc_type else None,
         council=_title_case(str(council)) if council else None, grades=dict(facts.get("grades") or {}),
-        pages=pages)
+        pages=pages, inspected=iso_date(str(facts.get("inspected") or "")))
 
 
 def short_title(title: str, year) -> str:

@@ -27,6 +27,8 @@ class Document:
     doc_type: str | None = None          # "inspection", "guidance", "report": what a user filters on
     date: str | None = None              # publication date, ISO (YYYY-MM-DD) where known
     council: str | None = None           # for an inspection: the local authority inspected
+    inspected: str | None = None         # for an inspection: when it began, ISO, where known ("its November
+                                         # 2024 inspection" is a report published in January 2025)
     grades: dict[str, str] = field(default_factory=dict)   # for an inspection: judgement -> grade
     pages: int | None = None             # physical pages, for a paged document (PDF)
     # What the app shows for this document (data, not code): from the outline, the parts a reader can

@@ -8,7 +8,10 @@ Everything here works on arrays built once at load: per document, then mapped to
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -19,7 +22,7 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
 HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
 MIN_PART_CHARS = 4           # a place within a council's name ("Poole") at least this long counts as naming it
-_PARTS = re.compile(r",\s*|\s+(?:and|with|&)\s+")
+_PARTS = re.compile(r",\s*|\s+(?:and|with|&)\s+", re.I)     # "Blackburn With Darwen", as catalogues capitalise it
 # "Cumbria's 2019 inspection", "the 2019 inspection of Cumbria": a capitalised name that refers to a
 # document by its type (a word of an indexed document's type, filled in per index)
 _NAME = r"[A-Z][\w-]+(?:\s+(?:and\s+|upon\s+|on\s+)?[A-Z][\w-]+)*"
@@ -142,10 +145,11 @@ class DocumentIndex:
 
     @staticmethod
     def _parts_of(d: Document) -> set[str]:
-        """The places a council's name joins ("Bournemouth, Christchurch and Poole"): a person may name
-        the council by one of them."""
+        """The places a council's name joins ("Bournemouth, Christchurch and Poole") and the other names
+        it goes by (ingest/councils.toml: "Hull"): a person may name the council by one of them."""
         parts = [x.strip() for x in _PARTS.split(d.council or "")]
-        return {x for x in parts if len(x) >= MIN_PART_CHARS} if len(parts) > 1 else set()
+        joined = {x for x in parts if len(x) >= MIN_PART_CHARS} if len(parts) > 1 else set()
+        return joined | set(_other_names().get((d.council or "").lower(), ()))
 
     # -- filters ---------------------------------------------------------------------------------
     def mask(self, f: Filters | None) -> np.ndarray:
@@ -203,7 +207,8 @@ class DocumentIndex:
 
     @staticmethod
     def years_of(d: Document) -> set[int]:
-        return {d.year, int(d.date[:4]) if d.date else d.year}
+        """The years a document goes by: published, and for an inspection the year it took place."""
+        return {d.year, int(d.date[:4]) if d.date else d.year, int(d.inspected[:4]) if d.inspected else d.year}
 
     def chosen(self, query: str) -> tuple[list[int], bool]:
         """The documents the query picks, and whether its year agrees: of the documents it names, those
@@ -286,6 +291,13 @@ class DocumentIndex:
         if d.grades:
             out["grades"] = d.grades
         return out
+
+
+@lru_cache(maxsize=1)
+def _other_names() -> dict[str, tuple[str, ...]]:
+    """council (lower case) -> the other names it goes by (ingest/councils.toml)."""
+    data = tomllib.loads(resources.files("ingest").joinpath("councils.toml").read_text("utf-8"))
+    return {k.lower(): tuple(v) for k, v in data.get("other_names", {}).items()}
 
 
 def _alternatives(names, flags=0) -> re.Pattern | None:

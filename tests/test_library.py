@@ -70,6 +70,7 @@ def test_catalogue_facts_and_citations(library, fake_embedder):
     dorset = s.documents["ilacs/dorset-2025-05-09"]
     assert dorset.title == "Inspection of Dorset local authority children's services"
     assert (dorset.publisher, dorset.year, dorset.date, dorset.council) == ("Ofsted", 2025, "2025-05-09", "Dorset")
+    assert dorset.inspected == "2025-03-17"                     # inspections.csv: inspection_start_date
     assert dorset.grades["overall_effectiveness"] == "outstanding" and dorset.doc_type == "inspection"
     assert dorset.pages == 12
     cme = s.documents["guidance/children-missing-education-2024"]
@@ -231,6 +232,32 @@ def test_a_council_is_named_by_one_of_the_places_its_name_joins():
     assert "poole" not in index.without_names("What did Poole's 2022 inspection say about care leavers?").lower()
 
 
+def test_a_council_is_named_by_another_name_and_an_inspection_by_the_year_it_took_place():
+    """ingest/councils.toml: "Hull" is Kingston upon Hull; "its November 2024 inspection" is the report
+    Ofsted published in January 2025; a joining word a catalogue capitalises still joins."""
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("ilacs/hull-2026", council="Kingston Upon Hull", year=2026, date="2026-05-18", inspected="2026-03-02",
+             doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/hull-2015", council="Kingston Upon Hull", year=2015, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/westminster-2025", council="Westminster", year=2025, date="2025-01-13", inspected="2024-11-11",
+             doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/westminster-2019", council="Westminster", year=2019, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/blackburn-2022", council="Blackburn With Darwen", year=2022, doc_type="inspection",
+             publisher="Ofsted"))}
+    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+
+    def chosen(query):
+        return [index.ids[n] for n in index.chosen(query)[0]]
+    assert chosen("Which adoption agency is Hull council partnered with, according to its 2026 inspection?") == \
+        ["ilacs/hull-2026"]
+    assert chosen("Westminster was rated outstanding after its November 2024 inspection") == ["ilacs/westminster-2025"]
+    assert chosen("Westminster's 2025 inspection") == ["ilacs/westminster-2025"]
+    assert chosen("What did Blackburn's 2022 inspection say?") == ["ilacs/blackburn-2022"]
+    assert chosen("the hull of the boat") == []                         # another name is written capitalised
+
+
 def test_a_document_referred_to_by_a_name_no_document_goes_by_is_missing():
     index = _named_index()
     assert index.missing("In Cumbria's 2019 inspection, what was said about care leavers?") == \
@@ -370,3 +397,17 @@ def test_a_name_the_top_document_never_mentions_is_not_answered_from_it(library)
     assert out.answer.found is False
     assert out.answer.reason == "The closest passage's document never mentions Barnardos and Reunite."
     assert s.facts(s.rank("What did Dorset's 2025 inspection find in May?")).unmentioned == ()   # a date
+
+
+def test_a_question_about_a_topic_no_document_names_is_unanswered_in_a_large_library(library, monkeypatch):
+    """"About vaping" in a library none of whose documents says "vaping": only in a library of
+    TOPIC_MIN_DOCUMENTS or more, where a word no document uses is rare; a single report lacks many."""
+    import search.searcher as searcher_module
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    query = "What does Dorset's 2025 inspection say about vaping among children in care?"
+    assert s.facts(s.rank(query)).unknown == ()                               # three documents: too few
+    monkeypatch.setattr(searcher_module, "TOPIC_MIN_DOCUMENTS", 2)
+    assert s.facts(s.rank(query)).unknown == ("vaping",)
+    assert s.search(query).answer.reason == "The documents never mention vaping."
+    assert s.facts(s.rank("Dorset's 2025 inspection said little about vaping.")).unknown == ()   # not a question
