@@ -195,7 +195,7 @@ def borderline(facts, thresholds=None) -> bool:
     from search.decision import THRESHOLDS
     t = thresholds or THRESHOLDS
     return (t.dense_min <= facts.dense < t.says_min and facts.lexical >= t.lexical_min
-            and not (facts.unknown or facts.not_given or facts.no_document))
+            and not (facts.unknown or facts.unmentioned or facts.not_given or facts.no_document))
 
 
 def judge_claim(judge: Judge, searcher, ranking, i: int, timeout: float | None = TIMEOUT) -> float | None:

@@ -44,7 +44,7 @@ TYPES: tuple[AnswerType, ...] = (
     AnswerType("money", "an amount of money",
                _rx(r"\b(?:cost|costs|costing|price|prices|budget|budgets|fee|fees)\b|\bhow much\b.{0,40}\b(?:money|funding|grant)\b"
                    r"|\bhow much (?:did|does|do|will|would|can|could|should|must|is|are) .{0,60}\b(?:cost|pay|paid|spend|"
-                   r"spent|fined?|charged?|worth)\b"),
+                   r"spent|fined?|charged?|worth)\b|\b(?:what|which) (?:[\w-]+ ){0,2}(?:salary|salaries|wages?|pay rates?|rates? of pay)\b"),
                _rx(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|million|billion|bn)\b|\bpounds? sterling\b")),
     AnswerType("duration", "a length of time",
                _rx(rf"\bhow long\b|\bhow many {_UNIT}\b|\b(?:what|which) (?:length of time|period of time|time ?scales?"
@@ -110,6 +110,10 @@ _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few
 
 _QUESTION = re.compile(r"\?\s*$|^\W*(?:[\w ]{0,30},\s*)?(?:what|which|who|whom|whose|when|where|why|how|is|are|was|were|"
                        r"do|does|did|can|could|should|would|will|has|have|had|in what|in which)\b", re.I)
+
+
+def is_question(text: str) -> bool:
+    return bool(_QUESTION.search(text))
 
 
 def asked(text: str) -> list[AnswerType]:

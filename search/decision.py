@@ -139,6 +139,29 @@ def unmentioned_names(query: str, document: set[str], library: list[set[str]],
                  and sum(w.lower() in words for words in library) <= most)
 
 
+# What a question is about: the words after "about" up to the next word that joins, or a stop
+_TOPIC = re.compile(r"\b(?:about|regarding|concerning)\s+((?:[a-z][a-z-]*\s*){1,3})", re.I)
+_TOPIC_ENDS = frozenset("among amongst in on for to by with at from of and or as who that which when where "
+                        "under within during if whether than".split())
+_NOT_A_TOPIC = frozenset("a an the their its his her them this that these those it what how whether "
+                         "any some all each".split())
+
+
+def unknown_topic(query: str, vocabulary: set[str]) -> tuple[str, ...]:
+    """Words of what the question asks about ("…tell schools to do about pupils vaping?") that no
+    document contains: in a library of hundreds of reports, a topic none of them names is one none
+    of them answers, however close in meaning the nearest passage is."""
+    out = []
+    for m in _TOPIC.finditer(query):
+        for word in m.group(1).split():
+            word = word.lower()
+            if word in _TOPIC_ENDS:
+                break
+            if word not in _NOT_A_TOPIC and word not in vocabulary:
+                out.append(word)
+    return tuple(out)
+
+
 def unknown_names(query: str, vocabulary: set[str]) -> tuple[str, ...]:
     """Proper names (a capitalised word not opening a sentence) and numbers in the query that no
     document contains: "How many reviews were carried out in Wales?" cannot be answered by a

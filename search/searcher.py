@@ -14,8 +14,8 @@ from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.layout import is_notice
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names, cues, gives
-from .decision import Features, decide, features, reason, unmentioned_names, words_of
+from .answer_types import TYPES, area_names, cues, gives, is_question
+from .decision import Features, decide, features, reason, unknown_topic, unmentioned_names, words_of
 from .documents import DocumentIndex, Filters
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
@@ -27,6 +27,8 @@ RANK_DEPTH = 1000                 # a ranking keeps this many passages in order 
 PLACE = next(t.wants for t in TYPES if t.name == "place")   # an inspection's passage: its council is the place
 BOILERPLATE_DOCUMENTS = 5         # the same passage in this many documents is boilerplate ...
 BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares meaning or words with a query
+TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
+                                  # large: one report of 30,000 words never says "newborns" and is about them
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -317,12 +319,15 @@ class Searcher:
         f = features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
                      alignment=alignment, query=ranking.query if query is None else query)
         f.no_document = self.doc_index.missing(ranking.query)
+        asked = ranking.query if query is None else query
+        if len(self.document_words) >= TOPIC_MIN_DOCUMENTS and is_question(asked):
+            f.unknown += unknown_topic(asked, self.vocabulary)
         if ranking.order:
             top = self.passages[ranking.order[0]]
             f.paged = top.page is not None
             if len(self.document_words) > 1 and not f.unknown:
-                asked = self.doc_index.without_names(ranking.query if query is None else query)
-                f.unmentioned = unmentioned_names(asked, self.document_words.get(top.document, set()),
+                f.unmentioned = unmentioned_names(self.doc_index.without_names(asked),
+                                                  self.document_words.get(top.document, set()),
                                                   list(self.document_words.values()), self.doc_index.name_words)
             if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
                 f.not_given = tuple(x for x in f.not_given if x != PLACE)

@@ -29,6 +29,7 @@ BY_NAME = {t.name: t for t in TYPES}
     ("What percentage of care leavers were in work?", {"share"}),
     ("What maximum caseload does the framework set?", {"count"}),
     ("How much can parents be fined?", {"money"}),
+    ("What starting salary did the council offer newly qualified social workers?", {"money"}),
     ("How much pupil premium funding does a child attract?", {"money"}),
 ])
 def test_a_question_asks_for_its_kind_of_fact(question, kinds):
@@ -39,6 +40,7 @@ def test_a_question_asks_for_its_kind_of_fact(question, kinds):
     "Why were reviews held for older teenagers?",          # open questions: no type to check
     "What should a GP do at the 8-week check?",
     "Which areas of practice did reviews criticise?",       # "area" of practice is not a place
+    "What did inspectors say about social workers' salaries and caseloads?",   # about pay, not asking an amount
     "The cost of the review was high.",                     # a statement, not a question
     "Reviews took six months.",
     "The father was sent to prison.",

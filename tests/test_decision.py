@@ -123,3 +123,12 @@ def test_join_words():
     assert join_words(["Wales"]) == "Wales"
     assert join_words(["Wales", "2012"]) == "Wales and 2012"
     assert join_words(("a", "b", "c"), "or") == "a, b or c"
+
+
+def test_a_topic_no_document_names_is_unknown():
+    from search.decision import unknown_topic
+    vocabulary = {"pupils", "schools", "children", "care", "council", "approach", "neglect"}
+    assert unknown_topic("What does the guidance tell schools to do about pupils vaping?", vocabulary) == ("vaping",)
+    assert unknown_topic("What does it say about vaping among children in care?", vocabulary) == ("vaping",)
+    assert unknown_topic("What did it say about the council's approach to neglect?", vocabulary) == ()
+    assert unknown_topic("Why had services gone downhill so fast?", vocabulary) == ()    # no topic named
