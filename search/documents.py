@@ -242,16 +242,18 @@ class DocumentIndex:
     def without_names(self, query: str) -> str:
         """The query without the names of the documents it names, their years and publishers (what
         chose the documents), so what is left ranks their passages; the query itself when it names
-        none, or when nothing would be left."""
+        none, or when nothing would be left. Other years stay: "since the start of 2015, according to
+        Kent's 2017 report" asks about 2015."""
         hits = self.chosen(query)[0]
         if not hits:
             return query
-        words = set()
+        words, years = set(), set()
         for n in hits:
             d = self.docs[n]
             words |= {normalise_name(x) for x in (d.council, d.short_title, d.publisher, *self._parts_of(d)) if x}
+            years |= {str(y) for y in self.years_of(d) if y}
         pattern = r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\W+") for w in sorted(words, key=len, reverse=True)
-                                      if w) + r")(?:['’]s)?\b|\b(?:19|20)\d\d\b"
+                                      if w) + r")(?:['’]s)?\b|\b(?:" + "|".join(sorted(years) or ["(?!)"]) + r")\b"
         rest = " ".join(re.sub(pattern, " ", query.replace("&", " and "), flags=re.IGNORECASE).split())
         return rest if len(rest.split()) >= 2 else query
 

@@ -230,6 +230,8 @@ def test_a_council_is_named_by_one_of_the_places_its_name_joins():
     assert index.missing("What did Ofsted find in Poole's 2018 inspection?") == \
         "an inspection of Bournemouth, Christchurch and Poole from 2018"
     assert "poole" not in index.without_names("What did Poole's 2022 inspection say about care leavers?").lower()
+    rest = index.without_names("What had the City of London done since 2012, according to its 2016 inspection?")
+    assert "2012" in rest and "2016" not in rest and "London" not in rest    # a year it asks about stays
 
 
 def test_a_council_is_named_by_another_name_and_an_inspection_by_the_year_it_took_place():
