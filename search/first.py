@@ -18,6 +18,9 @@ QUOTE_TERMS = 6         # a text of at least this many distinct terms (stemmed, 
 QUOTE_COVERAGE = 0.8    # ... of which one sentence of a passage holds this share is a quotation of it:
 QUOTE_POOL = 3          # that passage, among this many best by BM25, comes first (library-dev quotes R@1
                         # 0.9 -> 1.0 at any share from 0.7 to 0.9; nothing else on dev, typed or library-dev moved)
+QUOTE_FUSED_POOL = 5    # ... or among this many best of the fused order: a long passage whose words are
+                        # mostly elsewhere ranks low by BM25 (eval/library.jsonl quotes 3/5 -> 4/5 with pairs,
+                        # below; the same at 10; nothing else on dev, typed, library-dev or library.jsonl moved)
 
 
 def first(searcher, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:
@@ -58,17 +61,21 @@ def findings_first(searcher, query: str, order: list[int]) -> list[int]:
 
 
 def quoted_first(searcher, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:
-    """The passage the query quotes moved to the top: one of the QUOTE_POOL best passages by BM25 with a
-    sentence holding QUOTE_COVERAGE of the query's terms. A quotation typed from memory is one sentence
-    of its source; a dense model scores the whole passage, and prefers another report's paragraph on
+    """The passage the query quotes moved to the top: one of the QUOTE_POOL best passages by BM25 (or
+    QUOTE_FUSED_POOL best fused) with a sentence, or two consecutive sentences, holding QUOTE_COVERAGE of
+    the query's terms. A quotation typed from memory is one sentence of its source, or two run together
+    ("…are fragmented, and the local authority…" for "…are fragmented. Moreover, the local
+    authority…"); a dense model scores the whole passage, and prefers another report's paragraph on
     the same theme ("a committed and pushy corporate parent…")."""
     terms = set(searcher.bm25.tokenize([query])[0])
     if len(terms) < QUOTE_TERMS or not order:
         return order
     best, quoted = 0.0, None
-    for i in top_order(np.where(allowed & (bm25 > 0), bm25, -np.inf), QUOTE_POOL):
-        for sentence in searcher.passages[i].sentences:
-            share = len(terms & searcher.sentence_terms(sentence)) / len(terms)
+    pool = top_order(np.where(allowed & (bm25 > 0), bm25, -np.inf), QUOTE_POOL)
+    for i in dict.fromkeys(pool + order[:QUOTE_FUSED_POOL]):
+        sentences = [searcher.sentence_terms(x) for x in searcher.passages[i].sentences]
+        for held in sentences + [a | b for a, b in zip(sentences, sentences[1:])]:   # one sentence, or two run together
+            share = len(terms & held) / len(terms)
             if share >= QUOTE_COVERAGE and share > best:
                 best, quoted = share, i
     return order if quoted is None or quoted == order[0] else _to_top(order, quoted)

@@ -379,6 +379,12 @@ def test_a_quotation_typed_from_memory_puts_the_passage_it_quotes_first(library)
     assert quoted_first(s, quote, ranking.scores["bm25"], ranking.allowed, last)[0] == i
     few = " ".join(words[:4])                                  # too few words to be a quotation
     assert quoted_first(s, few, ranking.scores["bm25"], ranking.allowed, last) == last
+    pair = next((j, q, n) for j, q in enumerate(s.passages) if q.document == "ilacs/dorset-2025-05-09"
+                for n in range(len(q.sentences) - 1) if _run_together(s, q.sentences[n], q.sentences[n + 1]))
+    j, q, n = pair                            # two sentences run together: neither alone holds 80% of the words
+    two = f"{q.sentences[n].text.rstrip('. ')}, and {q.sentences[n + 1].text}".lower()
+    last = [x for x in s.rank(two).order if x != j] + [j]
+    assert quoted_first(s, two, s.rank(two).scores["bm25"], s.rank(two).allowed, last)[0] == j
     others = [j for j in ranking.order if s.passages[j].document != p.document]
     assert candidate_documents(s, others, lexical_order(ranking.scores["bm25"], ranking.allowed))[-1] == p.document
 
@@ -413,3 +419,10 @@ def test_a_question_about_a_topic_no_document_names_is_unanswered_in_a_large_lib
     assert s.facts(s.rank(query)).unknown == ("vaping",)
     assert s.search(query).answer.reason == "The documents never mention vaping."
     assert s.facts(s.rank("Dorset's 2025 inspection said little about vaping.")).unknown == ()   # not a question
+
+
+def _run_together(s, a, b) -> bool:
+    from search.first import QUOTE_COVERAGE, QUOTE_TERMS
+    ta, tb = s.sentence_terms(a), s.sentence_terms(b)
+    both = ta | tb
+    return len(both) >= 2 * QUOTE_TERMS and max(len(ta), len(tb)) < QUOTE_COVERAGE * len(both)
