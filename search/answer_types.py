@@ -67,7 +67,7 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(rf"\b{_NUMWORD}[ -]{_UNIT}\b|\baged?\b|\b{_NUMWORD}-{_UNIT1}-olds?\b|\b(?:of|at|under|over) "
                    rf"(?:the age of )?(?:\d{{1,2}}|{_NUMWORD})\b|\bteens?\b|\bteenage")),
     AnswerType("date", "a date",
-               _rx(r"\b(?:what|which|in what|in which) (?:year|years|date|dates|month)\b"),
+               _rx(r"\b(?:what|which|in what|in which) (?:year|years|date|dates|month)\b|^\W*when (?:did|was|were|had)\b"),
                _rx(rf"\b(?:19|20)\d\d\b|\b{_MONTH_NAMES}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_ORDINAL} month\b",
                    0)),
     AnswerType("place", "the name of a place",
