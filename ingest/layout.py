@@ -31,6 +31,19 @@ def is_notice(text: str) -> bool:
     return bool(_NOTICE.match(text.lstrip().replace("’", "'")))
 
 
+# An entry of a list of further reading: a title, a dash, who publishes it and what it is ("Safeguarding
+# children who may have been trafficked – DfE and Home Office guidance"), next to another title or alone.
+_REFERENCE = re.compile(r"\s[–-]\s[^–.\n]{0,60}?\b(?:guidance|advice|strategy|website|campaign|policy paper|"
+                        r"toolkit|resources?|resource pack|guidelines|framework|plan)(?=\s*$|\s+[A-Z])")
+
+
+def is_reference(text: str) -> bool:
+    """Is this text an entry of a list of further reading (KCSIE's annex of other guidance), not a
+    statement: a title, a dash and a kind of document, with no sentence of its own?"""
+    text = text.strip()
+    return bool(_REFERENCE.search(text)) and not re.search(r"[.!?]\s+[A-Z]", text) and not text.endswith((".", ":"))
+
+
 _OPEN_END = re.compile(r"(?:^|\s)(?:and|or|of|the|a|an|to|for|in|on|with|by|from|at|as|that|which|is|are|"
                        r"its|their|our|&|–|-)$", re.I)      # a line ending here goes on
 

@@ -100,6 +100,19 @@ def test_a_reports_last_paragraph_does_not_run_on_into_the_publishers_notice_ove
     assert notice.text.startswith("The Office for Standards in Education") and notice.page == 10
 
 
+def test_a_further_reading_entry_is_told_from_what_the_guidance_says():
+    """KCSIE's annex lists other guidance ("Title – DfE and Home Office guidance"): such an entry points at a
+    document and says nothing itself; none of its numbered paragraphs, nor any of Barnet's, is one."""
+    from ingest.layout import is_reference
+    _, kcsie = load("guidance/keeping-children-safe-in-education-2025.pdf")
+    entry = next(p for p in kcsie if p.text.startswith("Safeguarding children who may have been trafficked"))
+    assert is_reference(entry.text)
+    assert sum(is_reference(p.text) for p in kcsie) >= 20
+    assert not any(is_reference(p.text) for p in kcsie if p.paragraph)
+    assert not any(is_reference(p.text) for p in load(BARNET)[1])
+    assert not is_reference("Safeguarding - Defined for the purposes of this guidance as:\n· protecting children")
+
+
 def test_bare_page_number_lines_hyphens_and_bullets():
     extracted, passages = load(BARNET)
     assert extracted.page_labels == [str(n) for n in range(1, 11)]
