@@ -1,12 +1,15 @@
 """Which passage comes first: rules over the fused order (search.searcher.Searcher.rank) that read what
 the query asks and how a passage is written. None of them is a weight; each moves one passage to the
-top, and they apply in this order, so a quotation's source wins over the other two:
+top, and they apply in this order, so a quotation's source wins over the others:
 
   typed_first     a question asking for a kind of fact takes the passage that gives one
   findings_first  a question not asking what should be done takes a finding, not a recommendation
+  phrase_first    a phrase the query puts in quotation marks takes a passage that has it
   quoted_first    a quotation typed from memory takes the passage it quotes
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -14,6 +17,7 @@ from .answer_types import asked, asks_action, directive, gives
 from .fuse import top_order
 
 TYPE_POOL = 3           # typed_first and findings_first look at this many of the best passages
+PHRASE_POOL = 3         # phrase_first looks at this many of the best passages
 QUOTE_TERMS = 6         # a text of at least this many distinct terms (stemmed, stop words out) ...
 QUOTE_COVERAGE = 0.8    # ... of which one sentence of a passage holds this share is a quotation of it:
 QUOTE_POOL = 3          # that passage, among this many best by BM25, comes first (library-dev quotes R@1
@@ -25,7 +29,7 @@ QUOTE_FUSED_POOL = 5    # ... or among this many best of the fused order: a long
 
 def first(searcher, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:
     """The fused `order` with the three rules applied."""
-    order = findings_first(searcher, query, typed_first(searcher, query, order))
+    order = phrase_first(searcher, query, findings_first(searcher, query, typed_first(searcher, query, order)))
     return quoted_first(searcher, query, bm25, allowed, order)
 
 
@@ -58,6 +62,29 @@ def findings_first(searcher, query: str, order: list[int]) -> list[int]:
         return order
     finding = next((i for i in order[1:TYPE_POOL] if not recommends(i)), None)
     return order if finding is None else _to_top(order, finding)
+
+
+# A phrase in quotation marks: double or curly quotes, or single quotes that are not apostrophes ("Bradford's")
+_PHRASE = re.compile(r"[\"“”]([^\"“”]{3,80})[\"“”]|(?<!\w)['‘]([^'‘’]{3,80})['’](?!\w)")
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def phrase_first(searcher, query: str, order: list[int]) -> list[int]:
+    """The first of the PHRASE_POOL best passages that holds every phrase the query puts in quotation
+    marks moved to the top, when the top one does not: "How is a 'previously looked-after child'
+    defined…?" wants the definition of that term, not of its neighbour "looked-after child". A
+    quotation of a whole sentence is left to quoted_first: typed from memory, it is rarely exact."""
+    phrases = [_plain(a or b) for a, b in _PHRASE.findall(query)]
+    phrases = [x for x in phrases if 2 <= len(x.split()) <= 8]
+    if not phrases or not order:
+        return order
+    has = [all(f" {x} " in f" {_plain(searcher.passages[i].text)} " for x in phrases) for i in order[:PHRASE_POOL]]
+    if has[0] or not any(has):
+        return order
+    return _to_top(order, order[has.index(True)])
 
 
 def quoted_first(searcher, query: str, bm25: np.ndarray, allowed: np.ndarray, order: list[int]) -> list[int]:

@@ -235,3 +235,17 @@ def test_sentence_terms_are_the_sentences_own_whatever_their_offsets(small_searc
     one, other = Sentence(0, 25, "Fathers were rarely seen."), Sentence(0, 25, "Weights plotted on charts.")
     assert "father" in small_searcher.sentence_terms(one)
     assert "chart" in small_searcher.sentence_terms(other) and "father" not in small_searcher.sentence_terms(other)
+
+
+def test_a_phrase_in_quotation_marks_takes_a_passage_that_has_it():
+    """Quotation marks ask for the phrase itself (not the apostrophe of "Bradford's")."""
+    from types import SimpleNamespace
+    from search.first import phrase_first
+    texts = ["A looked-after child is a child in the care of a local authority.",
+             "A previously looked-after child is one who is no longer looked after.",
+             "Bradford's services for previously looked-after children improved."]
+    s = SimpleNamespace(passages=[SimpleNamespace(text=t) for t in texts])
+    assert phrase_first(s, "How is a 'previously looked-after child' defined?", [0, 1, 2]) == [1, 0, 2]
+    assert phrase_first(s, "How is a “previously looked-after child” defined?", [0, 2, 1]) == [1, 0, 2]
+    assert phrase_first(s, "How is a looked-after child defined?", [0, 1, 2]) == [0, 1, 2]   # no quotation marks
+    assert phrase_first(s, "Bradford's 'care leavers' offer", [0, 1, 2]) == [0, 1, 2]          # no passage has it
