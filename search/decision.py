@@ -6,7 +6,9 @@ Features (computed by `features` from the scores search already has; nothing per
   dense      cosine similarity of the query with the best-matching sentence (or whole passage)
              anywhere in the report: "does any sentence mean this?"
   lexical    the best BM25 score among the first three results, as a share of the best BM25 score
-             of any passage: "do the passages shown also share the query's words?" An on-topic
+             of any passage (of the documents the query names, where it names some: another council's
+             report repeating "Families First pilot" says nothing of Luton's): "do the passages shown
+             also share the query's words?" An on-topic
              question the report cannot answer ("how many reviews in Wales?") lands on passages
              about the same subject that miss its specific words.
   alignment  0-100 word alignment of the text against the report (check only; search leaves it

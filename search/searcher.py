@@ -15,7 +15,8 @@ from index.units import NOT_RETRIEVED
 from ingest.layout import is_notice, is_reference
 from ingest.passage import Passage, citation
 from .answer_types import TYPES, area_names, cues, gives, is_question
-from .decision import Features, decide, features, reason, unknown_topic, unmentioned_names, words_of
+from .decision import (THRESHOLDS, Features, decide, features, lexical_support, reason, unknown_topic,
+                       unmentioned_names, words_of)
 from .documents import DocumentIndex, Filters
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
@@ -30,6 +31,9 @@ BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares 
 REFERENCE_SHARE = 0.4             # an entry of a further-reading list takes this share of that penalty: it
                                   # points at a document, says nothing itself, yet answers "what guidance is
                                   # there on…" (library-dev cross R@1 0.625 -> 0.750 at any share 0.2-1.0)
+NAMED = 0.5                       # a query naming documents (search.documents.named) has its words' share
+                                  # measured against their best passage, not another council's report that
+                                  # repeats them (library-dev answerable kept 0.950 -> 0.983, flagged unchanged)
 TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
                                   # large: one report of 30,000 words never says "newborns" and is about them
 GROUP_POOL = 200                  # grouped results: the passages counted per document
@@ -322,6 +326,10 @@ class Searcher:
         f = features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
                      alignment=alignment, query=ranking.query if query is None else query)
         f.no_document = self.doc_index.missing(ranking.query)
+        named = ranking.scores.get("named")
+        if ranking.order and named is not None and named.max() >= NAMED:    # words shared as well as the named
+            f.lexical = lexical_support(ranking.scores["bm25"], ranking.order[:THRESHOLDS.lexical_top],  # document's
+                                        self.retrievable & (named >= named.max()))                   # best passage
         asked = ranking.query if query is None else query
         if len(self.document_words) >= TOPIC_MIN_DOCUMENTS and is_question(asked):
             f.unknown += unknown_topic(asked, self.vocabulary)

@@ -426,3 +426,20 @@ def _run_together(s, a, b) -> bool:
     ta, tb = s.sentence_terms(a), s.sentence_terms(b)
     both = ta | tb
     return len(both) >= 2 * QUOTE_TERMS and max(len(ta), len(tb)) < QUOTE_COVERAGE * len(both)
+
+
+def test_a_named_documents_words_are_measured_against_its_own_best_passage(library):
+    """"Do the passages shown share the query's words?" asks it of the document the query names: the
+    children missing education guidance repeats this question's words more than Dorset's report can."""
+    import numpy as np
+    from search.decision import THRESHOLDS, lexical_support
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    query = "What did Dorset's 2025 inspection say about removing pupils from the school admission register?"
+    ranking = s.rank(query)
+    bm25, n = ranking.scores["bm25"], THRESHOLDS.lexical_top
+    dorset = np.array([p.document == "ilacs/dorset-2025-05-09" for p in s.passages])
+    assert s.passages[int(np.argmax(bm25))].document == "guidance/children-missing-education-2024"
+    assert s.facts(ranking).lexical == lexical_support(bm25, ranking.order[:n], s.retrievable & dorset)
+    shown = [i for i in ranking.order if dorset[i]][:n]
+    assert lexical_support(bm25, shown, s.retrievable & dorset) > lexical_support(bm25, shown, s.retrievable)
