@@ -19,6 +19,10 @@ from ingest.passage import Document, Passage
 from .decision import join_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year a text names as the past of the document it quotes or asks about ("since the last inspection in
+# 2016", from York's 2022 report): not the year of a document
+_PAST_YEAR = re.compile(r"\b(?:since|before|prior to|(?:last|previous|earlier|prior|first) (?:[\w-]+ ){0,2}?in)\s+"
+                        r"(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", re.I)
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
 HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
 MIN_PART_CHARS = 4           # a place within a council's name ("Poole") at least this long counts as naming it
@@ -269,8 +273,9 @@ class DocumentIndex:
     def missing(self, query: str) -> str | None:
         """"an inspection of Poole from 2018" when the query names documents (Poole's) and a year, and none
         of them is from that year, or refers to a document by a name no indexed document has ("Cumbria's
-        2019 inspection"): the library cannot answer it, however close its passages."""
-        years = {int(y) for y in _YEAR.findall(query)}
+        2019 inspection"): the library cannot answer it, however close its passages. A year named as the
+        past ("since the last inspection in 2016") is not a document's."""
+        years = {int(y) for y in _YEAR.findall(query)} - {int(y) for y in _PAST_YEAR.findall(query)}
         docs = [self.docs[n] for n in self.hits(query)] if years else []
         if not docs:
             unknown = self.unknown_document(query)
