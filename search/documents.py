@@ -300,6 +300,19 @@ class DocumentIndex:
         return out
 
 
+# A name of two or more capitalised words, not opening a sentence, joined at most by a small word: a
+# programme, a service or an organisation ("Achieving for Children", "Family Safeguarding", "No Wrong Door")
+_NAME_PHRASE = re.compile(r"(?<![.?!:;\"“]\s)(?<!^)\b([A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|my|the|in|on|to)\s+)?"
+                          r"[A-Z][\w'’-]+)+)")
+
+
+def name_phrases(text: str) -> list[str]:
+    """The names of two or more words in a text (lower case, words only, no possessive): a passage that
+    answers a question about "Achieving for Children" names it, where its common words alone ("achieving",
+    "children") are in every report."""
+    return [" ".join(re.findall(r"[a-z0-9]+", re.sub(r"['’]s\b", "", m).lower())) for m in _NAME_PHRASE.findall(text)]
+
+
 @lru_cache(maxsize=1)
 def _other_names() -> dict[str, tuple[str, ...]]:
     """council (lower case) -> the other names it goes by (ingest/councils.toml)."""

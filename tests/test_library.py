@@ -445,3 +445,19 @@ def test_a_named_documents_words_are_measured_against_its_own_best_passage(libra
     assert s.facts(ranking).lexical == lexical_support(bm25, ranking.order[:n], s.retrievable & dorset)
     shown = [i for i in ranking.order if dorset[i]][:n]
     assert lexical_support(bm25, shown, s.retrievable & dorset) > lexical_support(bm25, shown, s.retrievable)
+
+
+def test_a_name_of_several_words_takes_the_passages_that_use_it(library):
+    """"Staying Close" is a service; its words alone are in passages about staying close to family."""
+    from search.documents import name_phrases
+    from search.searcher import Searcher
+    assert name_phrases("Which councils have handed services to Achieving for Children's trust?") == \
+        ["achieving for children"]
+    assert name_phrases("Which councils run Staying Close?") == ["staying close"]
+    assert name_phrases("Staying close to family matters.") == []             # a sentence's first words
+    s = Searcher.open(library[0])
+    query = "Which councils offer Staying Close to young people leaving care?"
+    scores = s.score(query)
+    named = {i for i, p in enumerate(s.passages) if "staying close" in " ".join(p.text.lower().split())}
+    assert named and set(scores["phrase"].nonzero()[0]) == named
+    assert s.rank(query).order[0] in named
