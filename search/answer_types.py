@@ -43,8 +43,10 @@ def _rx(pattern: str, flags=re.I) -> re.Pattern:
 TYPES: tuple[AnswerType, ...] = (
     AnswerType("money", "an amount of money",
                _rx(r"\b(?:cost|costs|costing|price|prices|budget|budgets|fee|fees)\b|\bhow much\b.{0,40}\b(?:money|funding|grant)\b"
-                   r"|\bhow much (?:did|does|do|will|would|can|could|should|must|is|are) .{0,60}\b(?:cost|pay|paid|spend|"
-                   r"spent|fined?|charged?|worth)\b|\b(?:what|which) (?:[\w-]+ ){0,2}(?:salary|salaries|wages?|pay rates?|rates? of pay)\b"),
+                   r"|\bhow much (?:did|does|do|will|would|can|could|should|must|is|are|was|were|has|have|had) .{0,60}"
+                   r"\b(?:cost|pay|paid|paying|spend|spent|spending|fined?|charged?|worth)\b"
+                   r"|\b(?:what|which) (?:[\w-]+ ){0,2}(?:salary|salaries|wages?|pay rates?|rates? of pay)\b"
+                   r"|\bwhat (?:is|was|are|were) the (?:[\w-]+ )?fines?\b"),
                _rx(r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:pounds|million|billion|bn)\b|\bpounds? sterling\b")),
     AnswerType("duration", "a length of time",
                _rx(rf"\bhow long\b|\bhow many {_UNIT}\b|\b(?:what|which) (?:length of time|period of time|time ?scales?"

@@ -30,6 +30,8 @@ BY_NAME = {t.name: t for t in TYPES}
     ("What maximum caseload does the framework set?", {"count"}),
     ("How much can parents be fined?", {"money"}),
     ("What starting salary did the council offer newly qualified social workers?", {"money"}),
+    ("How much was the council spending on agency staff?", {"money"}),
+    ("What is the maximum fine for a parent?", {"money"}),
     ("When did the council hand its services to a trust?", {"date"}),
     ("When a child goes missing, what should the school do?", set()),    # "when" joining, not asking
     ("How much pupil premium funding does a child attract?", {"money"}),
