@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 
+from . import package_data
 from .blocks import BULLET, FOOTNOTE_MARK
 
 _BULLETS = "·\uf06e\uf02d\uf0a7\uf0b7\uf0be\uf076\uf0d8\uf0fc◼•▪●◦■□➢"
@@ -21,9 +20,9 @@ GLUED_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.(?=[A-Z‘“(])")
 NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.\s")
 _END = re.compile(r"[.!?:;][’”\"')\]]*$")
 REF = "\x01"                      # where a footnote reference stood (removed on output)
-_NOTICE = re.compile("|".join(re.escape(x.replace("’", "'")) for x in tomllib.loads(
-    resources.files("ingest").joinpath("publishers.toml").read_text("utf-8")).get("notices", {}).get("opening", []))
-    or r"(?!)", re.I)             # a publisher's notice: always a paragraph of its own (publishers.toml)
+_NOTICE = re.compile("|".join(re.escape(x.replace("’", "'"))
+                            for x in package_data("publishers.toml").get("notices", {}).get("opening", []))
+                     or r"(?!)", re.I)             # a publisher's notice: always a paragraph of its own (publishers.toml)
 
 
 def is_notice(text: str) -> bool:

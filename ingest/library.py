@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import csv
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from . import package_data
 from .passage import Document, Passage, slug
 from .reader import DocumentError, read_document, sha256_file
 
@@ -150,8 +149,7 @@ def _rows(csv_path: Path) -> dict[str, dict[str, str]]:
 
 @lru_cache(maxsize=1)
 def _publishers() -> dict[str, str]:
-    data = tomllib.loads(resources.files("ingest").joinpath("publishers.toml").read_text("utf-8"))
-    return {k.lower(): v for k, v in data.get("short_names", {}).items()}
+    return {k.lower(): v for k, v in package_data("publishers.toml").get("short_names", {}).items()}
 
 
 def catalog_facts(found: Found) -> dict[str, object]:

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -129,7 +130,7 @@ def _bare(word: str) -> str:
 RARE_NAME_SHARE = 0.1   # a name at most this share of the documents mention is what a question is about
 
 
-def unmentioned_names(query: str, document: set[str], library: list[set[str]],
+def unmentioned_names(query: str, document: set[str], library: Collection[set[str]],
                       document_names: set[str] = frozenset()) -> tuple[str, ...]:
     """The proper names of `unknown_names` missing from one `document`'s words that few documents of
     the `library` (each a set of words) mention: "Welsh" (3 of 501 reports) is what a question is about,

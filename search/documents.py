@@ -8,19 +8,19 @@ Everything here works on arrays built once at load: per document, then mapped to
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 
+from ingest import package_data
 from ingest.passage import Document, Passage
 from .decision import join_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A year a text names as the past of the document it quotes or asks about ("since the last inspection in
 # 2016", from York's 2022 report): not the year of a document
+_PLAIN = re.compile(r"[a-z0-9]+")
 _PAST_YEAR = re.compile(r"\b(?:since|before|prior to|(?:last|previous|earlier|prior|first) (?:[\w-]+ ){0,2}?in)\s+"
                         r"(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", re.I)
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
@@ -214,6 +214,9 @@ class DocumentIndex:
         """The years a document goes by: published, and for an inspection the year it took place."""
         return {d.year, int(d.date[:4]) if d.date else d.year, int(d.inspected[:4]) if d.inspected else d.year}
 
+    def _years(self, docs: list[int]) -> set[str]:
+        return {str(y) for n in docs for y in self.years_of(self.docs[n]) if y}
+
     def chosen(self, query: str) -> tuple[list[int], bool]:
         """The documents the query picks, and whether its year agrees: of the documents it names, those
         from a year it gives ("Cambridgeshire's 2024 inspection, after separating from Peterborough" picks
@@ -251,11 +254,10 @@ class DocumentIndex:
         hits = self.chosen(query)[0]
         if not hits:
             return query
-        words, years = set(), set()
+        words, years = set(), self._years(hits)
         for n in hits:
             d = self.docs[n]
             words |= {normalise_name(x) for x in (d.council, d.short_title, d.publisher, *self._parts_of(d)) if x}
-            years |= {str(y) for y in self.years_of(d) if y}
         pattern = r"\b(?:" + "|".join(re.escape(w).replace(r"\ ", r"\W+") for w in sorted(words, key=len, reverse=True)
                                       if w) + r")(?:['’]s)?\b|\b(?:" + "|".join(sorted(years) or ["(?!)"]) + r")\b"
         rest = " ".join(re.sub(pattern, " ", query.replace("&", " and "), flags=re.IGNORECASE).split())
@@ -265,7 +267,7 @@ class DocumentIndex:
         """The query without the years that pick the documents it names ("The 2024 government advice on
         information sharing says…"): they say which document, not a figure the text claims."""
         chosen, agrees = self.chosen(query)
-        years = {str(y) for n in chosen for y in self.years_of(self.docs[n]) if y} if agrees else set()
+        years = self._years(chosen) if agrees else set()
         if not years:
             return query
         return " ".join(_YEAR.sub(lambda m: "" if m.group() in years else m.group(), query).split())
@@ -307,17 +309,22 @@ _NAME_PHRASE = re.compile(r"(?<![.?!:;\"“]\s)(?<!^)\b([A-Z][\w'’-]+(?:\s+(?:
 
 
 def name_phrases(text: str) -> list[str]:
-    """The names of two or more words in a text (lower case, words only, no possessive): a passage that
+    """The names of two or more words in a text (as `plain_words`, no possessive): a passage that
     answers a question about "Achieving for Children" names it, where its common words alone ("achieving",
     "children") are in every report."""
-    return [" ".join(re.findall(r"[a-z0-9]+", re.sub(r"['’]s\b", "", m).lower())) for m in _NAME_PHRASE.findall(text)]
+    return [plain_words(re.sub(r"['’]s\b", "", m)) for m in _NAME_PHRASE.findall(text)]
+
+
+def plain_words(text: str) -> str:
+    """A text as its words alone, lower case, one space apart: "Social care, and inspects" is
+    "social care and inspects". Phrases are matched, and repeated passages found, on this form."""
+    return " ".join(_PLAIN.findall(text.lower()))
 
 
 @lru_cache(maxsize=1)
 def _other_names() -> dict[str, tuple[str, ...]]:
     """council (lower case) -> the other names it goes by (ingest/councils.toml)."""
-    data = tomllib.loads(resources.files("ingest").joinpath("councils.toml").read_text("utf-8"))
-    return {k.lower(): tuple(v) for k, v in data.get("other_names", {}).items()}
+    return {k.lower(): tuple(v) for k, v in package_data("councils.toml").get("other_names", {}).items()}
 
 
 def _alternatives(names, flags=0) -> re.Pattern | None:

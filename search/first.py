@@ -14,6 +14,7 @@ import re
 import numpy as np
 
 from .answer_types import asked, asks_action, directive, gives
+from .documents import plain_words
 from .fuse import top_order
 
 TYPE_POOL = 3           # typed_first and findings_first look at this many of the best passages
@@ -68,20 +69,16 @@ def findings_first(searcher, query: str, order: list[int]) -> list[int]:
 _PHRASE = re.compile(r"[\"“”]([^\"“”]{3,80})[\"“”]|(?<!\w)['‘]([^'‘’]{3,80})['’](?!\w)")
 
 
-def _plain(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
 def phrase_first(searcher, query: str, order: list[int]) -> list[int]:
     """The first of the PHRASE_POOL best passages that holds every phrase the query puts in quotation
     marks moved to the top, when the top one does not: "How is a 'previously looked-after child'
     defined…?" wants the definition of that term, not of its neighbour "looked-after child". A
     quotation of a whole sentence is left to quoted_first: typed from memory, it is rarely exact."""
-    phrases = [_plain(a or b) for a, b in _PHRASE.findall(query)]
+    phrases = [plain_words(a or b) for a, b in _PHRASE.findall(query)]
     phrases = [x for x in phrases if 2 <= len(x.split()) <= 8]
     if not phrases or not order:
         return order
-    has = [all(f" {x} " in f" {_plain(searcher.passages[i].text)} " for x in phrases) for i in order[:PHRASE_POOL]]
+    has = [all(f" {x} " in f" {plain_words(searcher.passages[i].text)} " for x in phrases) for i in order[:PHRASE_POOL]]
     if has[0] or not any(has):
         return order
     return _to_top(order, order[has.index(True)])

@@ -1,7 +1,6 @@
 """Hybrid search: dense passages + dense sentences + BM25, fused; highlights the best sentences."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ingest.passage import Passage, citation
 from .answer_types import TYPES, area_names, cues, gives, is_question
 from .decision import (THRESHOLDS, Features, decide, features, lexical_support, reason, unknown_topic,
                        unmentioned_names, words_of)
-from .documents import DocumentIndex, Filters, name_phrases
+from .documents import DocumentIndex, Filters, name_phrases, plain_words
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
 from .glossary import load_glossary
@@ -41,7 +40,6 @@ TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unan
                                   # large: one report of 30,000 words never says "newborns" and is about them
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
-_WORDS = re.compile(r"[a-z0-9]+")
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
 
 
@@ -139,8 +137,9 @@ class Searcher:
         self.by_id = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.parts = sorted({p.part for p in self.passages if p.part})
         self.doc_index = DocumentIndex(self.documents, self.passages)
-        self.boilerplate = boilerplate(self.passages)
-        self.plain = [f" {' '.join(_WORDS.findall(p.text.lower()))} " for p in self.passages]   # for name phrases
+        plain = [plain_words(p.text) for p in self.passages]
+        self.boilerplate = boilerplate(self.passages, plain)
+        self.plain = [f" {x} " for x in plain]       # each passage's words, spaced at both ends: phrases match whole words
         self.places = area_names(self.passages)
         texts: dict[str, list[str]] = {}       # per document, its passages' words and its catalog names
         for p in self.passages:
@@ -219,7 +218,7 @@ class Searcher:
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
         fused = fusion(s.fusion)(lists, [w["w_dense_passage"], w["w_dense_sentence"], w["w_bm25"]])
         fused = fused + w["table_bm25"] * scores["table_gate"] * scores["bm25"] - BOILERPLATE_PENALTY * self.boilerplate
-        fused = fused + PHRASE_WEIGHT * scores["phrase"] if "phrase" in scores else fused
+        fused = fused + PHRASE_WEIGHT * scores["phrase"]
         return fused + w["w_named"] * scores["named"] if "named" in scores else fused
 
     # -- the one ranking search, check and calibration share ----------------------------------
@@ -359,7 +358,7 @@ class Searcher:
             if len(self.document_words) > 1 and not f.unknown:
                 f.unmentioned = unmentioned_names(self.doc_index.without_names(asked),
                                                   self.document_words.get(top.document, set()),
-                                                  list(self.document_words.values()), self.doc_index.name_words)
+                                                  self.document_words.values(), self.doc_index.name_words)
             if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
                 f.not_given = tuple(x for x in f.not_given if x != PLACE)
         return f
@@ -376,14 +375,14 @@ class Searcher:
                       reason=None if found else reason(facts))
 
 
-def boilerplate(passages: list[Passage]) -> np.ndarray:
+def boilerplate(passages: list[Passage], plain: list[str] | None = None) -> np.ndarray:
     """Per passage, 1.0 where the same words (case, spacing and punctuation aside) stand in BOILERPLATE_DOCUMENTS
     or more documents, or a publisher's notice opens it (ingest/publishers.toml [notices]; its wording
     varies from year to year): a notice on every report ("Ofsted regulates and inspects…") says
     nothing about any one of them, and would otherwise answer every question about inspections.
-    REFERENCE_SHARE where it is an entry of a further-reading list (ingest.layout.is_reference)."""
-    key = [" ".join(_WORDS.findall(p.text.lower())) for p in passages]    # "social care, and inspects" is
-                                                                         # "social care and inspects"
+    REFERENCE_SHARE where it is an entry of a further-reading list (ingest.layout.is_reference).
+    plain: the passages' plain_words, when the caller has them."""
+    key = plain if plain is not None else [plain_words(p.text) for p in passages]
     docs: dict[str, set[str]] = {}
     for k, p in zip(key, passages):
         docs.setdefault(k, set()).add(p.document)
