@@ -218,7 +218,7 @@ class Searcher:
         lists = [scores["dense_passage"], scores["dense_sentence"], scores["bm25"]]
         fused = fusion(s.fusion)(lists, [w["w_dense_passage"], w["w_dense_sentence"], w["w_bm25"]])
         fused = fused + w["table_bm25"] * scores["table_gate"] * scores["bm25"] - BOILERPLATE_PENALTY * self.boilerplate
-        fused = fused + PHRASE_WEIGHT * scores["phrase"]
+        fused = fused + PHRASE_WEIGHT * scores["phrase"] if "phrase" in scores else fused
         return fused + w["w_named"] * scores["named"] if "named" in scores else fused
 
     # -- the one ranking search, check and calibration share ----------------------------------
