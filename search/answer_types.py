@@ -25,6 +25,10 @@ _ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|\d+(?
 _UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
 _UNIT1 = r"(?:hour|day|week|month|year)"
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_ROLE = (r"(?:director|chair|chairs|chairman|chairwoman|chairperson|leader|head|chief executive|author|authors|"
+         r"minister|inspector|inspectors|commissioner|mayor|councillor|lead member|portfolio holder)s?")
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Professor|Prof|Councillor|Cllr)\.? [A-Z][a-z]")
+_CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _AREA_HEADING = re.compile(r"\b(?:board|authority|authorities|council|area|region|county|borough)\b", re.I)
 
 
@@ -73,7 +77,8 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(rf"\b(?:19|20)\d\d\b|\b{_MONTH_NAMES}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_ORDINAL} month\b",
                    0)),
     AnswerType("place", "the name of a place",
-               _rx(r"\b(?:which|what) (?:local authority|local authorities|council|councils|borough|boroughs|town|"
+               _rx(r"\b(?:which|what) (?:(?:neighbouring|nearby|adjacent|adjoining|other|another|different|partner) )?"
+                   r"(?:local authority|local authorities|council|councils|borough|boroughs|town|"
                    r"towns|city|cities|county|counties|region|regions|local area|authority area|part of the country)\b"),
                None),
     AnswerType("grade", "a grade",
@@ -85,6 +90,16 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(r"\d\s?%|\bper ?cent\b|\b(?:half|halves|thirds?|quarters?|fifths?|tenths?|majority|minority)\b")),
     AnswerType("count", "a number",
                _rx(r"\bhow many\b|\bwhat (?:number|maximum|minimum|max|min)\b"),
+               None),
+    AnswerType("limit", "a limit",
+               _rx(r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:maximum|minimum|max|min|upper limit|lower limit)\b"
+                   r"|\bwhat (?:is|was|are|were) the (?:[\w-]+ )?(?:limits?|caps?|ceilings?)\b"
+                   r"|\bhow many\b.{0,80}\b(?:at (?:once|most|least|any one time|a time)|maximum|minimum)\b"),
+               _rx(rf"\b(?:maximum|minimum|at most|at least|no (?:more|fewer|less) than|not (?:more|fewer|less) than|"
+                   rf"up to [£$€]?{_NUMWORD}|limits?|caps?|capped|ceiling|exceed(?:s|ing)?)\b")),
+    AnswerType("person", "a person's name",
+               _rx(r"\bwhat (?:is|was|were|are) (?:the )?names? of (?:the |its |their |his |her )?(?:[\w'’-]+ ){0,2}?"
+                   rf"{_ROLE}\b|\bwho (?:is|was|were|are) (?:the |its |their )?(?:[\w'’-]+ ){{0,3}}?{_ROLE}\b"),
                None),
 )
 # Open questions have no fact type to check, but their answers have a shape: what should someone do
@@ -99,6 +114,7 @@ OPEN: tuple[AnswerType, ...] = (
                _rx(r"\b(?:because|as a result|due to|owing to|led to|caus\w*|reasons?|since|meant that|so that|"
                    r"result\w*)\b")),
 )
+_LOWER_WORD = re.compile(r"\b[a-z][a-z'’-]*")
 _NUMBERED = re.compile(r"^\s*\d+(?:\.\d+)*[.)]?\s+")
 # A recommendation tells someone what to do ("3. Ensure that practice for children who are privately
 # fostered meets statutory requirements"): it restates a finding as a directive, and answers only a
@@ -158,10 +174,14 @@ def area_names(passages) -> frozenset[str]:
     return frozenset(names)
 
 
-def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset()) -> bool:
-    """Does this passage text contain a fact of the kind asked for?"""
+def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset(), lower: frozenset[str] = frozenset()) -> bool:
+    """Does this passage text contain a fact of the kind asked for? lower: the words the documents write
+    in lower case; a person's name is two capitalised words neither of which is one of them."""
     if kind.name == "place":
         return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in places)
+    if kind.name == "person":
+        return bool(_HONORIFIC.search(text)) or any(a.lower() not in lower and b.lower() not in lower
+                                                    for a, b in _CAPITALISED_PAIR.findall(text))
     if kind.name == "count":
         text = _NUMBERED.sub("", text)          # a paragraph's own number ("2. Take action…") is not a count
         return any(n.kind in ("count", "percent", "fraction") for n in extract_numbers(text)) \
@@ -169,6 +189,12 @@ def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset()) -> 
     return bool(kind.gives.search(text))
 
 
-def not_given(question: str, texts: list[str], places: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def not_given(question: str, texts: list[str], places: frozenset[str] = frozenset(),
+              lower: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """What the question asks for that none of `texts` gives, as shown to users ("a length of time")."""
-    return tuple(t.wants for t in asked(question) if not any(gives(t, x, places) for x in texts))
+    return tuple(t.wants for t in asked(question) if not any(gives(t, x, places, lower) for x in texts))
+
+
+def lower_case_words(texts) -> frozenset[str]:
+    """The words the texts write in lower case: a capitalised word that is not one of them is a name."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))

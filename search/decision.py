@@ -74,7 +74,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import not_given
+from .answer_types import TYPES, is_question, not_given
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,16 @@ def _bare(word: str) -> str:
     return re.sub(r"['’]s$", "", word).strip("'’-")
 
 
+NAMED = 0.5                       # a query naming documents (search.documents.named) has its words' share
+                                  # measured against their best passage, not another council's report that
+                                  # repeats them (library-dev answerable kept 0.950 -> 0.983, flagged unchanged)
+TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
+                                  # large: one report of 30,000 words never says "newborns" and is about them
+PLACE = next(t.wants for t in TYPES if t.name == "place")
+# "which neighbouring council…": the council an inspection is of is not the place asked for
+_ANOTHER_COUNCIL = re.compile(r"\b(?:which|what) (?:neighbouring|neighbour|nearby|adjacent|adjoining|other|another|"
+                              r"different|partner|second) (?:local authority|local authorities|councils?|boroughs?|"
+                              r"authority|authorities|count(?:y|ies))\b", re.I)
 RARE_NAME_SHARE = 0.1   # a name at most this share of the documents mention is what a question is about
 
 
@@ -211,16 +221,17 @@ def lexical_support(bm25: np.ndarray, shown: list[int], allowed: np.ndarray) -> 
 
 def features(scores: dict[str, np.ndarray], order: list[int], allowed: np.ndarray, top_text: str | None,
              vocabulary: set[str], places, alignment: float | None = None, t: Thresholds = THRESHOLDS,
-             query: str = "") -> Features:
+             query: str = "", lower: frozenset[str] = frozenset()) -> Features:
     """Features of a query from its ranking: the retrievers' per-passage `scores`, the fused `order`,
     the passages search could return (`allowed`) and the top passage's text; `vocabulary` and
-    `places` are the collection's words and place names (for `unknown` and `not_given`)."""
+    `places` are the collection's words and place names (for `unknown` and `not_given`); `lower` the
+    words it writes in lower case (a person's name is capitalised words that are not)."""
     allowed = np.asarray(allowed, dtype=bool)
     unknown = unknown_names(query, vocabulary) if query else ()
     if not len(order) or not allowed.any():
         return Features(-1.0, 0.0, alignment, unknown)
     dense = float(np.max(np.where(allowed, scores["dense_sentence"], -1.0)))
-    missing = not_given(query, [top_text], places) if query else ()
+    missing = not_given(query, [top_text], places, lower) if query else ()
     return Features(dense, lexical_support(scores["bm25"], [int(i) for i in order[:t.lexical_top]], allowed),
                     alignment, unknown, missing)
 
@@ -244,3 +255,31 @@ def join_words(items, word: str = "and") -> str:
     """"a", "a and b", "a, b and c" (or another final word)."""
     items = [str(x) for x in items]
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def facts(searcher, ranking, alignment: float | None = None, query: str | None = None) -> Features:
+    """The found/not-found decision's features for a search.searcher.Ranking: `features`, and what the
+    library knows of its documents. query: the text to read for what is asked (default: the ranking's)."""
+    asked = ranking.query if query is None else query
+    top = searcher.passages[ranking.order[0]] if ranking.order else None
+    f = features(ranking.scores, ranking.order, searcher.retrievable, top.text if top else None, searcher.vocabulary,
+                 searcher.places, alignment=alignment, query=asked, lower=searcher.lower)
+    f.no_document = searcher.doc_index.missing(ranking.query)
+    named = ranking.scores.get("named")
+    if top and named is not None and named.max() >= NAMED:     # words shared as well as the named document's
+        f.lexical = lexical_support(ranking.scores["bm25"], ranking.order[:THRESHOLDS.lexical_top],   # best passage
+                                    searcher.retrievable & (named >= named.max()))
+    if len(searcher.document_words) >= TOPIC_MIN_DOCUMENTS and is_question(asked):
+        f.unknown += unknown_topic(asked, searcher.vocabulary)
+    if top is None:
+        return f
+    f.paged = top.page is not None
+    if len(searcher.document_words) > 1 and not f.unknown:
+        f.unmentioned = unmentioned_names(searcher.doc_index.without_names(asked),
+                                          searcher.document_words.get(top.document, set()),
+                                          searcher.document_words.values(), searcher.doc_index.name_words)
+    council = searcher.documents[top.document].council
+    if council and PLACE in f.not_given and not (_ANOTHER_COUNCIL.search(asked) and
+                                                 not searcher.doc_index.other_councils(top.text, council)):
+        f.not_given = tuple(x for x in f.not_given if x != PLACE)     # its council is the place, unless another
+    return f                                                            # is asked for and the passage names none

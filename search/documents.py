@@ -195,6 +195,13 @@ class DocumentIndex:
             found = self._described(text)
         return list(dict.fromkeys(found))
 
+    def other_councils(self, text: str, council: str) -> set[str]:
+        """The councils other than `council` a passage's text names."""
+        if self._name_pattern is None:
+            return set()
+        named = {self.docs[n].council for m in self._name_pattern.finditer(normalise_name(text)) for n in self.names[m.group()]}
+        return {c for c in named if c and c != council}
+
     def unknown_document(self, query: str) -> str | None:
         """"an inspection of Cumbria" when the query refers to a document by a name and a type ("Cumbria's
         2019 inspection") that no indexed document goes by (in its catalogue facts or on its first page:

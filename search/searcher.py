@@ -13,9 +13,8 @@ from index.models import encode_queries, load_model
 from index.units import NOT_RETRIEVED
 from ingest.layout import is_notice, is_reference
 from ingest.passage import Passage, citation
-from .answer_types import TYPES, area_names, cues, gives, is_question
-from .decision import (THRESHOLDS, Features, decide, features, lexical_support, reason, unknown_topic,
-                       unmentioned_names, words_of)
+from .answer_types import area_names, cues, gives, lower_case_words
+from .decision import Features, decide, facts, reason, words_of
 from .documents import DocumentIndex, Filters, name_phrases, plain_words
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
@@ -24,20 +23,14 @@ from .results import Answer, Group, Hit, SearchResult, Span, TableRow
 
 RANK_DEPTH = 1000                 # a ranking keeps this many passages in order (check, grouping and
                                   # calibration read at most the first GROUP_POOL)
-PLACE = next(t.wants for t in TYPES if t.name == "place")   # an inspection's passage: its council is the place
 BOILERPLATE_DOCUMENTS = 5         # the same passage in this many documents is boilerplate ...
 BOILERPLATE_PENALTY = 0.5         # ... and ranks below any passage that shares meaning or words with a query
 REFERENCE_SHARE = 0.4             # an entry of a further-reading list takes this share of that penalty: it
                                   # points at a document, says nothing itself, yet answers "what guidance is
                                   # there on…" (library-dev cross R@1 0.625 -> 0.750 at any share 0.2-1.0)
-NAMED = 0.5                       # a query naming documents (search.documents.named) has its words' share
-                                  # measured against their best passage, not another council's report that
-                                  # repeats them (library-dev answerable kept 0.950 -> 0.983, flagged unchanged)
 PHRASE_WEIGHT = 0.2               # a passage with a name of several words the query uses ("Family Safeguarding")
 PHRASE_CANDIDATES = 500           # ... looked for among this many best by those words (eval/library-heldout
                                   # cross R@1 and R@10 1/4 -> 2/4, nothing else moved; chosen with it in view)
-TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
-                                  # large: one report of 30,000 words never says "newborns" and is about them
 GROUP_POOL = 200                  # grouped results: the passages counted per document
 MAX_QUERY_CHARS = 2000            # longer queries are refused by the CLI, cut by the app
 LONE_SURROGATES = dict.fromkeys(range(0xD800, 0xE000), "\ufffd")   # shown as U+FFFD, the replacement character
@@ -141,6 +134,7 @@ class Searcher:
         self.boilerplate = boilerplate(self.passages, plain)
         self.plain = [f" {x} " for x in plain]       # each passage's words, spaced at both ends: phrases match whole words
         self.places = area_names(self.passages)
+        self.lower = lower_case_words(p.text for p in self.passages)   # capitalised words not among these are names
         texts: dict[str, list[str]] = {}       # per document, its passages' words and its catalog names
         for p in self.passages:
             texts.setdefault(p.document, []).append(p.text)
@@ -317,7 +311,7 @@ class Searcher:
         best = ranked[0][0]
         wanted = cues(query)      # the best sentence that gives what the question asks for, if one does:
         if wanted:                # the closest in meaning often restates the question's case instead
-            answering = [x for x in ranked if all(gives(k, x[1].text, self.places) for k in wanted)]
+            answering = [x for x in ranked if all(gives(k, x[1].text, self.places, self.lower) for k in wanted)]
             if answering and answering[0] is not ranked[0]:
                 ranked.remove(answering[0])
                 ranked.insert(0, (best, answering[0][1]))
@@ -340,28 +334,8 @@ class Searcher:
                    citation(p, self.documents[p.document]), p.page, p.pages or None, p.page_label)
 
     def facts(self, ranking: Ranking, alignment: float | None = None, query: str | None = None) -> Features:
-        """The found/not-found decision's features for this ranking (see search.decision)."""
-        top = self.passages[ranking.order[0]].text if ranking.order else None
-        f = features(ranking.scores, ranking.order, self.retrievable, top, self.vocabulary, self.places,
-                     alignment=alignment, query=ranking.query if query is None else query)
-        f.no_document = self.doc_index.missing(ranking.query)
-        named = ranking.scores.get("named")
-        if ranking.order and named is not None and named.max() >= NAMED:    # words shared as well as the named
-            f.lexical = lexical_support(ranking.scores["bm25"], ranking.order[:THRESHOLDS.lexical_top],  # document's
-                                        self.retrievable & (named >= named.max()))                   # best passage
-        asked = ranking.query if query is None else query
-        if len(self.document_words) >= TOPIC_MIN_DOCUMENTS and is_question(asked):
-            f.unknown += unknown_topic(asked, self.vocabulary)
-        if ranking.order:
-            top = self.passages[ranking.order[0]]
-            f.paged = top.page is not None
-            if len(self.document_words) > 1 and not f.unknown:
-                f.unmentioned = unmentioned_names(self.doc_index.without_names(asked),
-                                                  self.document_words.get(top.document, set()),
-                                                  self.document_words.values(), self.doc_index.name_words)
-            if self.documents[top.document].council and PLACE in f.not_given:   # its council is the place
-                f.not_given = tuple(x for x in f.not_given if x != PLACE)
-        return f
+        """The found/not-found decision's features for this ranking (search.decision.facts)."""
+        return facts(self, ranking, alignment, query)
 
     def answer(self, results: list[Hit], ranking: Ranking) -> Answer:
         if not results:

@@ -2,7 +2,7 @@
 gives one, and how that makes search and check say "the report does not answer this"."""
 import pytest
 
-from search.answer_types import TYPES, area_names, asked, gives, not_given
+from search.answer_types import TYPES, area_names, asked, gives, lower_case_words, not_given
 from search.decision import THRESHOLDS, Features, decide, reason
 
 BY_NAME = {t.name: t for t in TYPES}
@@ -27,11 +27,17 @@ BY_NAME = {t.name: t for t in TYPES}
     ("How often should a child's health be reviewed?", {"frequency"}),
     ("How frequently must the lead redo the training?", {"frequency"}),
     ("What percentage of care leavers were in work?", {"share"}),
-    ("What maximum caseload does the framework set?", {"count"}),
+    ("What maximum caseload does the framework set?", {"count", "limit"}),
+    ("What is the maximum number of children a social worker may hold?", {"limit"}),
+    ("How many children may a social worker hold at once?", {"count", "limit"}),
+    ("Who was the director of children's services in 2014?", {"person"}),
+    ("What was the name of Swindon's director of children's services?", {"person"}),
+    ("Who is the independent author of the review?", {"person"}),
+    ("Which neighbouring council runs the out-of-hours service?", {"place"}),
     ("How much can parents be fined?", {"money"}),
     ("What starting salary did the council offer newly qualified social workers?", {"money"}),
     ("How much was the council spending on agency staff?", {"money"}),
-    ("What is the maximum fine for a parent?", {"money"}),
+    ("What is the maximum fine for a parent?", {"money", "limit"}),
     ("When did the council hand its services to a trust?", {"date"}),
     ("When a child goes missing, what should the school do?", set()),    # "when" joining, not asking
     ("How much pupil premium funding does a child attract?", {"money"}),
@@ -48,6 +54,9 @@ def test_a_question_asks_for_its_kind_of_fact(question, kinds):
     "The cost of the review was high.",                     # a statement, not a question
     "Reviews took six months.",
     "The father was sent to prison.",
+    "What is the name of the programme the council's leaders were delivering?",   # a programme, not a person
+    "Who talks to children after they have been missing?",  # a role answers
+    "What most concerned inspectors?",
 ])
 def test_open_questions_and_statements_ask_for_no_type(text):
     assert asked(text) == []
@@ -72,9 +81,21 @@ def test_open_questions_and_statements_ask_for_no_type(text):
     ("frequency", "visits every other week", "once the child is settled"),
     ("share", "25% of its care leavers", "most of its care leavers"),
     ("share", "a third of the children", "all of the children"),
+    ("limit", "no more than 15 children at any one time", "manageable caseloads"),
+    ("limit", "a caseload of up to twenty children", "plans are up to date"),
+    ("limit", "a fine of up to £2,500", "a fine of £60"),
+    ("person", "The director, Dr Patel, took up post in 2013.", "The director took up post in 2013."),
 ])
 def test_a_passage_gives_a_fact_of_a_kind_or_not(kind, yes, no):
     assert gives(BY_NAME[kind], yes) and not gives(BY_NAME[kind], no)
+
+
+def test_a_persons_name_is_capitalised_words_the_documents_never_write_in_lower_case():
+    lower = lower_case_words(["The director of children's services and the lead member took up post."])
+    person = BY_NAME["person"]
+    assert gives(person, "Jansy Kelly, the director, took up post.", lower=lower)
+    assert not gives(person, "The Director of Children's Services took up post.", lower=lower)
+    assert not gives(person, "Children's Services were reorganised.", lower=lower)
 
 
 def test_places_are_named_by_the_documents_own_tables(passages):

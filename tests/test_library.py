@@ -412,12 +412,12 @@ def test_a_name_the_top_document_never_mentions_is_not_answered_from_it(library)
 def test_a_question_about_a_topic_no_document_names_is_unanswered_in_a_large_library(library, monkeypatch):
     """"About vaping" in a library none of whose documents says "vaping": only in a library of
     TOPIC_MIN_DOCUMENTS or more, where a word no document uses is rare; a single report lacks many."""
-    import search.searcher as searcher_module
+    import search.decision as decision_module
     from search.searcher import Searcher
     s = Searcher.open(library[0])
     query = "What does Dorset's 2025 inspection say about vaping among children in care?"
     assert s.facts(s.rank(query)).unknown == ()                               # three documents: too few
-    monkeypatch.setattr(searcher_module, "TOPIC_MIN_DOCUMENTS", 2)
+    monkeypatch.setattr(decision_module, "TOPIC_MIN_DOCUMENTS", 2)
     assert s.facts(s.rank(query)).unknown == ("vaping",)
     assert s.search(query).answer.reason == "The documents never mention vaping."
     assert s.facts(s.rank("Dorset's 2025 inspection said little about vaping.")).unknown == ()   # not a question
@@ -461,3 +461,28 @@ def test_a_name_of_several_words_takes_the_passages_that_use_it(library):
     named = {i for i, p in enumerate(s.passages) if "staying close" in " ".join(p.text.lower().split())}
     assert named and set(scores["phrase"].nonzero()[0]) == named
     assert s.rank(query).order[0] in named
+
+
+def test_another_council_is_asked_for_only_where_a_passage_names_one(library):
+    """An inspection's council is the place its passages give, except to a question asking for another
+    ("which neighbouring council…"): then the passage must name a council other than its own."""
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    query = "Which neighbouring council runs Dorset's out-of-hours service, according to its 2025 inspection?"
+    ranking = s.rank(query)
+    assert s.passages[ranking.order[0]].document == "ilacs/dorset-2025-05-09"
+    assert s.facts(ranking).not_given == ("the name of a place",)
+    assert s.facts(s.rank("Which council runs the out-of-hours service, according to Dorset's 2025 "
+                          "inspection?")).not_given == ()
+
+
+def test_a_passage_names_the_councils_other_than_its_own():
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in (
+        _doc("ilacs/cambridgeshire-2024", council="Cambridgeshire", year=2024, doc_type="inspection", publisher="Ofsted"),
+        _doc("ilacs/peterborough-2018", council="Peterborough", year=2018, doc_type="inspection", publisher="Ofsted"))}
+    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    text = "Leadership arrangements in Peterborough are combined with Cambridgeshire local authority."
+    assert index.other_councils(text, "Peterborough") == {"Cambridgeshire"}
+    assert index.other_councils("The out-of-hours service is run by a neighbouring authority.", "Peterborough") == set()
