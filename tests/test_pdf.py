@@ -20,6 +20,7 @@ BARNET = "ilacs/barnet-2019-07-01.pdf"           # bare page-number lines, U+000
 NORTH_SOMERSET = "ilacs/north-somerset-2017-08-25.pdf"   # "42,6163": 42,616 + footnote 3
 BEXLEY = "ilacs/bexley-2018-08-20.pdf"           # "10.Multi-agency partners…" glued paragraph number
 BARKING = "ilacs/barking-and-dagenham-2014-07-07.pdf"   # older framework: contents page, footnotes
+DURHAM = "ilacs/durham-2025-05-13.pdf"           # "What needs to improve?" with its footnote number below it
 
 
 def words(text: str) -> list[str]:
@@ -89,6 +90,18 @@ def test_a_paragraph_continued_across_a_page_break_is_one_passage():
     assert p17.text.startswith("17. Children aged 16 and 17 years old")
     numbers = [p.paragraph for p in passages if p.paragraph]
     assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) > 60
+
+
+def test_a_heading_that_asks_a_question_is_a_heading():
+    """Durham 2025: the summary's last line is a full one, then "What needs to improve?", a footnote's
+    number on a line of its own, and the list of what to improve, which is not part of the summary."""
+    _, passages = load(DURHAM)
+    heading = next(p for p in passages if p.text == "What needs to improve?")
+    assert heading.kind == "heading" and heading.page == 2
+    listed = next(p for p in passages if "young carers in child-in-need" in p.text)
+    assert listed.section == ["What needs to improve?"] and listed.kind == "list"
+    summary = next(p for p in passages if p.text.startswith("Durham is a learning organisation"))
+    assert summary.text.endswith("make a positive impact on children’s lives.")
 
 
 def test_a_reports_last_paragraph_does_not_run_on_into_the_publishers_notice_overleaf():
