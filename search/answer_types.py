@@ -121,6 +121,10 @@ _NUMBERED = re.compile(r"^\s*\d+(?:\.\d+)*[.)]?\s+")
 # question asking what should be done or what was recommended.
 _DIRECTIVE = _rx(r"^\W*(?:\d+(?:\.\d+)*[.)]?\s*)?(?:ensure|take action|take steps|improve|strengthen|develop|"
                  r"increase|reduce|make sure|establish|implement|undertake|prioritise|embed)\b")
+# Inspections list what should be done under these headings too; a numbered paragraph under one is
+# a finding whose own heading the PDF lost
+_TO_IMPROVE = _rx(r"\W*(?:what needs to improve|what does the local authority need to improve|"
+                  r"areas? for (?:improvement|development))\W*$")
 _ASKS_ACTION = _rx(r"\b(?:should|must|ought|need(?:s|ed)? to|ha(?:ve|s|d) to|required|recommend\w*|improve\w*|told|"
                    r"asked|urged|actions?|steps)\b")
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
@@ -151,7 +155,8 @@ def cues(text: str) -> list[AnswerType]:
 
 def directive(text: str, section: list[str]) -> bool:
     """Is this passage a recommendation: under a heading that says so, or opening with a directive?"""
-    return bool(_DIRECTIVE.search(text)) or any("recommendation" in h.lower() for h in section)
+    return bool(_DIRECTIVE.search(text)) or any("recommendation" in h.lower() for h in section) \
+        or (not _NUMBERED.match(text) and any(_TO_IMPROVE.match(h) for h in section))
 
 
 def asks_action(text: str) -> bool:

@@ -2,7 +2,7 @@
 gives one, and how that makes search and check say "the report does not answer this"."""
 import pytest
 
-from search.answer_types import TYPES, area_names, asked, gives, lower_case_words, not_given
+from search.answer_types import TYPES, area_names, asked, directive, gives, lower_case_words, not_given
 from search.decision import THRESHOLDS, Features, decide, reason
 
 BY_NAME = {t.name: t for t in TYPES}
@@ -181,3 +181,11 @@ def test_the_highlight_is_the_sentence_that_gives_what_is_asked(real_searcher):
         said = [s for s in passage.sentences if gives(action, s.text)]
         assert 0 < len(said) < len(passage.sentences)                      # a choice to make
         assert top.highlights[0].text in [s.text for s in said], (question, top.highlights[0].text)
+
+
+def test_what_an_inspection_says_needs_to_improve_is_a_recommendation():
+    assert directive("· The quality of assessments and plans for disabled children.", ["What needs to improve?"])
+    assert directive("Ensure that plans are reviewed.", [])
+    assert not directive("· The quality of assessments is good.", ["Summary"])
+    # a numbered paragraph under that heading is a finding whose own heading the PDF lost
+    assert not directive("1. Children who need support are identified.", ["What needs to improve?"])
