@@ -22,7 +22,7 @@ import re
 
 import numpy as np
 
-from index.units import NOT_RETRIEVED
+from index.units import retrieved
 from ingest.passage import place
 from search.decision import THRESHOLDS, decide, join_words, reason
 from search.fuse import top_order
@@ -266,7 +266,7 @@ def source_passage(searcher, doc_id: str, start: int, end: int) -> int | None:
     crosses passages); for a span inside a heading, the first passage after it."""
     best, best_overlap, after = None, 0, None
     for i, p in enumerate(searcher.passages):
-        if p.document != doc_id or p.kind in NOT_RETRIEVED:
+        if p.document != doc_id or not retrieved(p):
             continue
         overlap = min(end, p.end_char) - max(start, p.start_char)
         if overlap > best_overlap or (overlap == best_overlap and overlap > 0 and best is not None

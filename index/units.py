@@ -6,12 +6,15 @@ piece. A passage over the limit is embedded as windows of whole sentences instea
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ingest.passage import Passage
 
-NOT_RETRIEVED = {"heading", "title"}      # shown in the reader, never returned as answers
+NOT_RETRIEVED = {"heading", "title"}      # shown in the reader, not returned as answers (but see `retrieved`)
+_STATEMENT = re.compile(r"\b(?:is|are|was|were)\b", re.I)
+STATEMENT_WORDS = 4                        # a heading of at least this many words with a verb states something
 # A paged document (PDF, Word) has no sentence units; a passage longer than this many word pieces is
 # embedded as windows of a few sentences, so a long summary paragraph is found by the sentences that
 # match a query rather than by its average. On 30 library PDFs and their 25 library-dev queries:
@@ -36,6 +39,18 @@ class Unit:
         return asdict(self)
 
 
+def retrieved(p: Passage) -> bool:
+    """Is this passage returned as an answer? Headings and titles are shown in the reader only, except a
+    heading that states something: older inspections give their judgements as headings ("Children's
+    services in Wirral are inadequate", "The effectiveness of the Local Safeguarding Children Board
+    (LSCB) is requires improvement"), which no passage of their own repeats."""
+    if p.kind not in NOT_RETRIEVED:
+        return True
+    text = p.text.strip()
+    return p.kind == "heading" and len(text.split()) >= STATEMENT_WORDS and bool(_STATEMENT.search(text)) \
+        and not text.endswith("?")
+
+
 def context(passage: Passage) -> str:
     """The heading path in front of the text: it tells the model what the passage is about."""
     return " › ".join(passage.section)
@@ -48,7 +63,7 @@ def build_units(passages: list[Passage], count_tokens: Callable[[str], int], max
     highlights are chosen by term overlap within the passage."""
     units: list[Unit] = []
     for i, p in enumerate(passages, first):
-        if p.kind in NOT_RETRIEVED:
+        if not retrieved(p):
             continue
         head = context(p)
         whole = f"{head}: {p.text}" if head and p.kind != "table-row" else p.text

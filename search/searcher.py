@@ -10,7 +10,7 @@ from index import store
 from index.backends import EngineError
 from index.engines import open_backend
 from index.models import encode_queries, load_model
-from index.units import NOT_RETRIEVED
+from index.units import retrieved
 from ingest.layout import is_notice, is_reference
 from ingest.passage import Passage, citation
 from .answer_types import area_names, cues, gives, lower_case_words
@@ -117,7 +117,7 @@ class Searcher:
             (u["passage"], u["start_char"], u["end_char"]): n for n, u in enumerate(units) if u["kind"] == "sentence"}
         self._sentence_terms: dict[str, set[str]] = {}
         self.backend = open_backend(loaded)     # dense + BM25 scores: in process, or the engine the manifest names
-        self.retrievable = np.array([p.kind not in NOT_RETRIEVED for p in self.passages])
+        self.retrievable = np.array([retrieved(p) for p in self.passages])
         self.bm25 = self.backend.terms           # the lexical tokenizer (locally, the BM25 index itself)
         self.row_index = np.array([i for i, p in enumerate(self.passages) if p.kind == "table-row"], dtype=np.int64)
         self.row_words = [self._row_words(self.passages[i]) for i in self.row_index]

@@ -20,6 +20,7 @@ BARNET = "ilacs/barnet-2019-07-01.pdf"           # bare page-number lines, U+000
 NORTH_SOMERSET = "ilacs/north-somerset-2017-08-25.pdf"   # "42,6163": 42,616 + footnote 3
 BEXLEY = "ilacs/bexley-2018-08-20.pdf"           # "10.Multi-agency partners…" glued paragraph number
 BARKING = "ilacs/barking-and-dagenham-2014-07-07.pdf"   # older framework: contents page, footnotes
+HARTLEPOOL = "ilacs/hartlepool-2014-02-11.pdf"   # older framework: judgements given as headings
 DURHAM = "ilacs/durham-2025-05-13.pdf"           # "What needs to improve?" with its footnote number below it
 
 
@@ -102,6 +103,18 @@ def test_a_heading_that_asks_a_question_is_a_heading():
     assert listed.section == ["What needs to improve?"] and listed.kind == "list"
     summary = next(p for p in passages if p.text.startswith("Durham is a learning organisation"))
     assert summary.text.endswith("make a positive impact on children’s lives.")
+
+
+def test_a_heading_that_states_a_judgement_is_returned_as_an_answer():
+    """Hartlepool 2014 gives its board's judgement only as a heading; headings that name a section, or
+    ask what needs to improve, stay in the reader."""
+    from index.units import retrieved
+    _, passages = load(HARTLEPOOL)
+    headings = {p.text: p for p in passages if p.kind == "heading"}
+    lscb = "The judgement for the effectiveness of the Local Safeguarding Children Board (LSCB) is requires improvement"
+    assert retrieved(headings[lscb]) and retrieved(headings["This Local Authority is good because"])
+    assert not retrieved(headings["Summary of key findings"])
+    assert not any(retrieved(p) for t, p in headings.items() if t.endswith("?"))
 
 
 def test_a_reports_last_paragraph_does_not_run_on_into_the_publishers_notice_overleaf():
