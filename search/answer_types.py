@@ -127,6 +127,7 @@ _TO_IMPROVE = _rx(r"\W*(?:what needs to improve|what does the local authority ne
                   r"areas? for (?:improvement|development))\W*$")
 _ASKS_ACTION = _rx(r"\b(?:should|must|ought|need(?:s|ed)? to|ha(?:ve|s|d) to|required|recommend\w*|improve\w*|told|"
                    r"asked|urged|actions?|steps)\b")
+_GRADE_WORDS = _rx(r"\brequire[sd]? improvement(?: to be good)?\b")
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
 
 
@@ -160,8 +161,9 @@ def directive(text: str, section: list[str]) -> bool:
 
 
 def asks_action(text: str) -> bool:
-    """Does the text ask (or claim) what should be done, was recommended or was told?"""
-    return bool(_ASKS_ACTION.search(text))
+    """Does the text ask (or claim) what should be done, was recommended or was told? A grade ("requires
+    improvement to be good") is not asking for one."""
+    return bool(_ASKS_ACTION.search(_GRADE_WORDS.sub(" ", text)))
 
 
 def area_names(passages) -> frozenset[str]:

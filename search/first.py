@@ -3,7 +3,7 @@ the query asks and how a passage is written. None of them is a weight; each move
 top, and they apply in this order, so a quotation's source wins over the others:
 
   typed_first     a question asking for a kind of fact takes the passage that gives one
-  findings_first  a question not asking what should be done takes a finding, not a recommendation
+  findings_first  a finding, not a recommendation, unless the query asks what should be done
   phrase_first    a phrase the query puts in quotation marks takes a passage that has it
   quoted_first    a quotation typed from memory takes the passage it quotes
 """
@@ -54,17 +54,19 @@ def typed_first(searcher, query: str, order: list[int]) -> list[int]:
 
 
 def findings_first(searcher, query: str, order: list[int]) -> list[int]:
-    """The first of the TYPE_POOL best passages that is not a recommendation moved to the top, when the
-    top one is and the query does not ask what should be done: "what was the problem with how privately
-    fostered children were assessed?" is answered by the finding ("do not benefit from an individual
-    assessment"), not by the recommendation that restates it."""
+    """The first of the TYPE_POOL best passages of the kind the query wants moved to the top, when the
+    top one is not: a finding, not the recommendation that restates it ("what was the problem with how
+    privately fostered children were assessed?" is answered by "do not benefit from an individual
+    assessment"), unless the query asks what should be done, was recommended or was told; then a
+    recommendation ("what did Ofsted say Westminster still needed to improve?")."""
     def recommends(i: int) -> bool:
         return directive(searcher.passages[i].text, searcher.passages[i].section)
 
-    if not order or asks_action(query) or not recommends(order[0]):
+    wants = asks_action(query)
+    if not order or recommends(order[0]) == wants:
         return order
-    finding = next((i for i in order[1:TYPE_POOL] if not recommends(i)), None)
-    return order if finding is None else _to_top(order, finding)
+    other = next((i for i in order[1:TYPE_POOL] if recommends(i) == wants), None)
+    return order if other is None else _to_top(order, other)
 
 
 # A phrase in quotation marks: double or curly quotes, or single quotes that are not apostrophes ("Bradford's")

@@ -214,6 +214,17 @@ def test_a_question_gets_the_finding_not_the_recommendation_that_restates_it(fos
     assert fostering.rank(asking).order[0] == recommendation
 
 
+def test_a_query_asking_what_should_be_done_gets_the_recommendation(fostering):
+    finding, recommendation = at(fostering, "fostering/findings/1"), at(fostering, "fostering/recommendations/1")
+    asking = "What should change for children living in private fostering arrangements who do not have one?"
+    ranking = fostering.rank(asking)
+    assert int(np.argmax(ranking.fused)) == finding                 # closer by the (fake) meaning and words
+    assert ranking.order[0] == recommendation
+    graded = "Children living in private fostering arrangements: the service requires improvement to be good."
+    ranking = fostering.rank(graded)
+    assert int(np.argmax(ranking.fused)) == finding and ranking.order[0] == finding    # a grade asks for nothing
+
+
 def test_a_notice_every_report_repeats_is_boilerplate_whatever_its_punctuation():
     from ingest.passage import Passage
     from search.searcher import BOILERPLATE_DOCUMENTS, boilerplate
