@@ -25,8 +25,9 @@ _ORDINAL = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|\d+(?
 _UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
 _UNIT1 = r"(?:hour|day|week|month|year)"
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_ROLE = (r"(?:director|chair|chairs|chairman|chairwoman|chairperson|leader|head|chief executive|author|authors|"
-         r"minister|inspector|inspectors|commissioner|mayor|councillor|lead member|portfolio holder)s?")
+_ROLE = (r"(?:director|chair|chairman|chairwoman|chairperson|leader|head|chief executive|author|minister|inspector|"
+         r"commissioner|mayor|councillor|lead member|portfolio holder)s?")
+_ANOTHER = r"(?:neighbouring|neighbour|nearby|adjacent|adjoining|other|another|different|partner)"
 _HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Professor|Prof|Councillor|Cllr)\.? [A-Z][a-z]")
 _CAPITALISED_PAIR = re.compile(r"\b([A-Z][a-z]+(?:-[A-Z][a-z]+)?) ([A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 _AREA_HEADING = re.compile(r"\b(?:board|authority|authorities|council|area|region|county|borough)\b", re.I)
@@ -77,8 +78,7 @@ TYPES: tuple[AnswerType, ...] = (
                _rx(rf"\b(?:19|20)\d\d\b|\b{_MONTH_NAMES}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b{_ORDINAL} month\b",
                    0)),
     AnswerType("place", "the name of a place",
-               _rx(r"\b(?:which|what) (?:(?:neighbouring|nearby|adjacent|adjoining|other|another|different|partner) )?"
-                   r"(?:local authority|local authorities|council|councils|borough|boroughs|town|"
+               _rx(rf"\b(?:which|what) (?:{_ANOTHER} )?(?:local authority|local authorities|council|councils|borough|boroughs|town|"
                    r"towns|city|cities|county|counties|region|regions|local area|authority area|part of the country)\b"),
                None),
     AnswerType("grade", "a grade",
@@ -181,7 +181,8 @@ def area_names(passages) -> frozenset[str]:
     return frozenset(names)
 
 
-def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset(), lower: frozenset[str] = frozenset()) -> bool:
+def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset(),
+          lower: frozenset[str] = frozenset()) -> bool:
     """Does this passage text contain a fact of the kind asked for? lower: the words the documents write
     in lower case; a person's name is two capitalised words neither of which is one of them."""
     if kind.name == "place":
@@ -200,6 +201,15 @@ def not_given(question: str, texts: list[str], places: frozenset[str] = frozense
               lower: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """What the question asks for that none of `texts` gives, as shown to users ("a length of time")."""
     return tuple(t.wants for t in asked(question) if not any(gives(t, x, places, lower) for x in texts))
+
+
+_ANOTHER_COUNCIL = _rx(rf"\b(?:which|what) {_ANOTHER} (?:local authority|local authorities|councils?|boroughs?|"
+                      r"authority|authorities|count(?:y|ies))\b")
+
+
+def asks_another_council(question: str) -> bool:
+    """"Which neighbouring council…": the council an inspection is of is not the place asked for."""
+    return bool(_ANOTHER_COUNCIL.search(question))
 
 
 def lower_case_words(texts) -> frozenset[str]:

@@ -75,7 +75,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import TYPES, is_question, not_given
+from .answer_types import TYPES, asks_another_council, is_question, not_given
 
 
 @dataclass(frozen=True)
@@ -134,10 +134,6 @@ NAMED = 0.5                       # a query naming documents (search.documents.n
 TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
                                   # large: one report of 30,000 words never says "newborns" and is about them
 PLACE = next(t.wants for t in TYPES if t.name == "place")
-# "which neighbouring council…": the council an inspection is of is not the place asked for
-_ANOTHER_COUNCIL = re.compile(r"\b(?:which|what) (?:neighbouring|neighbour|nearby|adjacent|adjoining|other|another|"
-                              r"different|partner|second) (?:local authority|local authorities|councils?|boroughs?|"
-                              r"authority|authorities|count(?:y|ies))\b", re.I)
 RARE_NAME_SHARE = 0.1   # a name at most this share of the documents mention is what a question is about
 
 
@@ -279,8 +275,8 @@ def facts(searcher, ranking, alignment: float | None = None, query: str | None =
         f.unmentioned = unmentioned_names(searcher.doc_index.without_names(asked),
                                           searcher.document_words.get(top.document, set()),
                                           searcher.document_words.values(), searcher.doc_index.name_words)
-    council = searcher.documents[top.document].council
-    if council and PLACE in f.not_given and not (_ANOTHER_COUNCIL.search(asked) and
-                                                 not searcher.doc_index.other_councils(top.text, council)):
-        f.not_given = tuple(x for x in f.not_given if x != PLACE)     # its council is the place, unless another
-    return f                                                            # is asked for and the passage names none
+    council = searcher.documents[top.document].council      # an inspection's council is the place it gives,
+    if council and PLACE in f.not_given and not (asks_another_council(asked)       # unless another is asked
+                                                 and not searcher.doc_index.other_councils(top.text, council)):
+        f.not_given = tuple(x for x in f.not_given if x != PLACE)
+    return f

@@ -199,7 +199,8 @@ class DocumentIndex:
         """The councils other than `council` a passage's text names."""
         if self._name_pattern is None:
             return set()
-        named = {self.docs[n].council for m in self._name_pattern.finditer(normalise_name(text)) for n in self.names[m.group()]}
+        named = {self.docs[n].council for m in self._name_pattern.finditer(normalise_name(text))
+                 for n in self.names[m.group()]}
         return {c for c in named if c and c != council}
 
     def unknown_document(self, query: str) -> str | None:

@@ -47,7 +47,8 @@ def typed_first(searcher, query: str, order: list[int]) -> list[int]:
     kinds = asked(query)
     if not kinds or not order:
         return order
-    given = [all(gives(k, searcher.passages[i].text, searcher.places, searcher.lower) for k in kinds) for i in order[:TYPE_POOL]]
+    given = [all(gives(k, searcher.passages[i].text, searcher.places, searcher.lower) for k in kinds)
+             for i in order[:TYPE_POOL]]
     if given[0] or not any(given):
         return order
     return _to_top(order, order[given.index(True)])

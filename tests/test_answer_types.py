@@ -2,7 +2,8 @@
 gives one, and how that makes search and check say "the report does not answer this"."""
 import pytest
 
-from search.answer_types import TYPES, area_names, asked, directive, gives, lower_case_words, not_given
+from search.answer_types import (TYPES, area_names, asked, asks_another_council, directive, gives, lower_case_words,
+                                 not_given)
 from search.decision import THRESHOLDS, Features, decide, reason
 
 BY_NAME = {t.name: t for t in TYPES}
@@ -189,3 +190,9 @@ def test_what_an_inspection_says_needs_to_improve_is_a_recommendation():
     assert not directive("· The quality of assessments is good.", ["Summary"])
     # a numbered paragraph under that heading is a finding whose own heading the PDF lost
     assert not directive("1. Children who need support are identified.", ["What needs to improve?"])
+
+
+def test_a_question_may_ask_for_a_council_other_than_the_one_inspected():
+    assert asks_another_council("Which neighbouring council runs the out-of-hours service?")
+    assert asks_another_council("Which other local authorities share the adoption agency?")
+    assert not asks_another_council("Which council runs the out-of-hours service?")
