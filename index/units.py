@@ -15,6 +15,7 @@ from ingest.passage import Passage
 NOT_RETRIEVED = {"heading", "title"}      # shown in the reader, not returned as answers (but see `retrieved`)
 _STATEMENT = re.compile(r"\b(?:is|are|was|were)\b", re.I)
 STATEMENT_WORDS = 4                        # a heading of at least this many words with a verb states something
+CONTENTS = {"contents", "table of contents"}   # a list under such a heading is a table of contents
 # A paged document (PDF, Word) has no sentence units; a passage longer than this many word pieces is
 # embedded as windows of a few sentences, so a long summary paragraph is found by the sentences that
 # match a query rather than by its average. On 30 library PDFs and their 25 library-dev queries:
@@ -40,10 +41,12 @@ class Unit:
 
 
 def retrieved(p: Passage) -> bool:
-    """Is this passage returned as an answer? Headings and titles are shown in the reader only, except a
-    heading that states something: older inspections give their judgements as headings ("Children's
-    services in Wirral are inadequate", "The effectiveness of the Local Safeguarding Children Board
-    (LSCB) is requires improvement"), which no passage of their own repeats."""
+    """Is this passage returned as an answer? Headings, titles and tables of contents are shown in the
+    reader only, except a heading that states something: older inspections give their judgements as
+    headings ("Children's services in Wirral are inadequate", "The effectiveness of the Local
+    Safeguarding Children Board (LSCB) is requires improvement"), which no passage of their own repeats."""
+    if p.kind == "list" and p.section and p.section[-1].strip().lower() in CONTENTS:
+        return False                       # a table of contents names sections; it answers nothing
     if p.kind not in NOT_RETRIEVED:
         return True
     text = p.text.strip()

@@ -117,6 +117,15 @@ def test_a_heading_that_states_a_judgement_is_returned_as_an_answer():
     assert not any(retrieved(p) for t, p in headings.items() if t.endswith("?"))
 
 
+def test_a_table_of_contents_is_not_returned_as_an_answer():
+    from index.units import retrieved
+    _, passages = load(BARKING)
+    contents = [p for p in passages if p.section == ["Contents"] and p.kind == "list"]
+    assert contents and "Summary of key findings 3" in contents[0].text
+    assert not any(retrieved(p) for p in contents)
+    assert all(retrieved(p) for p in passages if p.kind in ("paragraph", "list") and p.section != ["Contents"])
+
+
 def test_a_reports_last_paragraph_does_not_run_on_into_the_publishers_notice_overleaf():
     """Barnet 2019's para 45 ends at the foot of page 9 with a full line; page 10 is Ofsted's notice."""
     _, passages = load(BARNET)
