@@ -122,7 +122,8 @@ def _ref_patterns(n: int) -> tuple[re.Pattern, re.Pattern]:
 
 
 def _find_ref(body: str, n: int, pos: int) -> tuple[int, int] | None:
-    """Where footnote number `n` is glued on in `body` at or after `pos`: (start, end) of its digits."""
+    """Where footnote number `n` is glued on in `body` at or after `pos`: (start, end) of its digits; else
+    where it stands on a line of its own, below what it marks ("What needs to improve?" then "1")."""
     after_word, after_figure = _ref_patterns(n)
     best = None
     m = after_word.search(body, pos)
@@ -131,6 +132,8 @@ def _find_ref(body: str, n: int, pos: int) -> tuple[int, int] | None:
     m = after_figure.search(body, pos)
     if m and (best is None or m.start(1) < best[0]):
         best = (m.start(1), m.end(1))
+    if best is None and (m := re.compile(rf"(?<=\S)\n *{n} *(?=\n)").search(body, pos)):
+        best = (m.start(), m.end())                # the line break too: the reference joins the line above
     return best
 
 

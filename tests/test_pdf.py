@@ -21,7 +21,7 @@ NORTH_SOMERSET = "ilacs/north-somerset-2017-08-25.pdf"   # "42,6163": 42,616 + f
 BEXLEY = "ilacs/bexley-2018-08-20.pdf"           # "10.Multi-agency partners…" glued paragraph number
 BARKING = "ilacs/barking-and-dagenham-2014-07-07.pdf"   # older framework: contents page, footnotes
 HARTLEPOOL = "ilacs/hartlepool-2014-02-11.pdf"   # older framework: judgements given as headings
-DURHAM = "ilacs/durham-2025-05-13.pdf"           # "What needs to improve?" with its footnote number below it
+DURHAM = "ilacs/durham-2025-05-13.pdf"           # "What needs to improve?" with its footnote's number below it
 
 
 def words(text: str) -> list[str]:
@@ -94,15 +94,21 @@ def test_a_paragraph_continued_across_a_page_break_is_one_passage():
 
 
 def test_a_heading_that_asks_a_question_is_a_heading():
-    """Durham 2025: the summary's last line is a full one, then "What needs to improve?", a footnote's
+    """Durham 2025: the summary's last line is a full one, then "What needs to improve?", its footnote's
     number on a line of its own, and the list of what to improve, which is not part of the summary."""
     _, passages = load(DURHAM)
     heading = next(p for p in passages if p.text == "What needs to improve?")
     assert heading.kind == "heading" and heading.page == 2
     listed = next(p for p in passages if "young carers in child-in-need" in p.text)
     assert listed.section == ["What needs to improve?"] and listed.kind == "list"
+    assert listed.text.startswith("· Contingency planning")                 # the footnote's number is not text
     summary = next(p for p in passages if p.text.startswith("Durham is a learning organisation"))
     assert summary.text.endswith("make a positive impact on children’s lives.")
+    # the heading cites the footnote, which is not run into the paragraph at the foot of the page
+    note = next(p for p in passages if p.kind == "footnote" and "cross-referenced" in p.text)
+    assert heading.footnotes == [note.passage_id]
+    p6 = next(p for p in passages if p.paragraph == "6")
+    assert "cross-referenced" not in p6.text and "between out-of-hours and daytime services" in p6.text
 
 
 def test_a_heading_that_states_a_judgement_is_returned_as_an_answer():
