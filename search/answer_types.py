@@ -127,6 +127,10 @@ _TO_IMPROVE = _rx(r"\W*(?:what needs to improve|what does the local authority ne
                   r"areas? for (?:improvement|development))\W*$")
 _ASKS_ACTION = _rx(r"\b(?:should|must|ought|need(?:s|ed)? to|ha(?:ve|s|d) to|required|recommend\w*|improve\w*|told|"
                    r"asked|urged|actions?|steps)\b")
+_ASKS_IMPROVEMENTS = _rx(r"\b(?:needs?|needed) to (?:improve|change|do better)\b|\bwhat (?:needs|needed|had) to "
+                         r"(?:improve|change)\b|\bimprovements? (?:did )?(?:Ofsted|inspectors?|the inspection) (?:ask|asked|"
+                         r"want|wanted|require|required|recommend|recommended)\b|\bareas? (?:for|of) improvement\b"
+                         r"|\brecommend(?:ed|ations?)\b|\b(?:told|asked|urged) (?:[\w'’-]+ ){1,6}?to\b")
 _GRADE_WORDS = _rx(r"\brequire[sd]? improvement(?: to be good)?\b")
 _QUANTITY = _rx(r"\b(?:half|third|quarter|majority|minority|most|all|none|no|few|several|many|every)\b")
 
@@ -156,8 +160,18 @@ def cues(text: str) -> list[AnswerType]:
 
 def directive(text: str, section: list[str]) -> bool:
     """Is this passage a recommendation: under a heading that says so, or opening with a directive?"""
-    return bool(_DIRECTIVE.search(text)) or any("recommendation" in h.lower() for h in section) \
+    return bool(_DIRECTIVE.search(text)) or listed_to_improve(text, section)
+
+
+def listed_to_improve(text: str, section: list[str]) -> bool:
+    """Is this passage what a report lists under "Recommendations" or "What needs to improve?"?"""
+    return any("recommendation" in h.lower() for h in section) \
         or (not _NUMBERED.match(text) and any(_TO_IMPROVE.match(h) for h in section))
+
+
+def asks_improvements(text: str) -> bool:
+    """Does the text ask what a report said should improve ("what did Ofsted say X needed to improve?")?"""
+    return bool(_ASKS_IMPROVEMENTS.search(text))
 
 
 def asks_action(text: str) -> bool:

@@ -486,3 +486,22 @@ def test_a_passage_names_the_councils_other_than_its_own():
     text = "Leadership arrangements in Peterborough are combined with Cambridgeshire local authority."
     assert index.other_councils(text, "Peterborough") == {"Cambridgeshire"}
     assert index.other_councils("The out-of-hours service is run by a neighbouring authority.", "Peterborough") == set()
+
+
+def test_a_question_about_what_needs_to_improve_gets_the_reports_list_of_improvements(library):
+    """However far down the (here fake) order it is, the list under "What needs to improve?" of the
+    report the question names comes first; a question about anything else is left alone."""
+    from search.answer_types import asks_improvements
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    from search.fuse import top_order
+    asking = ("What did Ofsted say Dorset needed to improve about children referred to the Family Support and "
+              "Advice Line, its front door, after its 2025 inspection?")
+    assert asks_improvements(asking)
+    ranking = s.rank(asking)
+    assert not [i for i in top_order(ranking.fused, 3) if s.passages[i].section == ["What needs to improve?"]]
+    top = s.passages[ranking.order[0]]
+    assert top.section == ["What needs to improve?"] and "care leaver offer" in top.text
+    other = "What did Dorset's 2025 inspection say about the care leaver offer?"
+    assert not asks_improvements(other)
+    assert not asks_improvements("Which charity was Kent working with to improve adoption?")
