@@ -19,7 +19,6 @@ _BULLET_LINE = re.compile(rf"^\s*[{_BULLETS}]\s*")
 GLUED_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.(?=[A-Z‘“(])")
 NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.\s")
 _END = re.compile(r"[.!?:;][’”\"')\]]*$")
-_FOOTNOTE_LINE = re.compile(r"^\d{1,2}$")   # a footnote's number on a line of its own, after what it marks
 REF = "\x01"                      # where a footnote reference stood (removed on output)
 _NOTICE = re.compile("|".join(re.escape(x.replace("’", "'"))
                             for x in package_data("publishers.toml").get("notices", {}).get("opening", []))
@@ -212,13 +211,13 @@ class Layout:
 
     def heading_between(self, block: list[tuple[str, int]], line: str, after: str) -> bool:
         """A short title-like line after a finished sentence, before a list or a new paragraph. It may ask
-        a question ("What needs to improve?") and carry a footnote, whose number stands on a line of its own."""
+        a question ("What needs to improve?") and carry a footnote reference."""
         if not block or not _END.search(block[-1][0].replace(REF, "")) or _END.search(line.replace(REF, "").rstrip("?")):
             return False
         if not (self.short(line) and line[0].isupper() and after):
             return False
         return bool(_BULLET_LINE.match(after) or NUMBERED.match(GLUED_NUMBER.sub(r"\1. ", after))
-                    or after[0].isupper() or after[0] in "‘“\"" or _FOOTNOTE_LINE.match(after))
+                    or after[0].isupper() or after[0] in "‘“\"")
 
     def starts_new(self, block: list[tuple[str, int]], kind: str | None, line: str) -> bool:
         if not block or kind == "heading" or self.whole_lines:

@@ -113,18 +113,20 @@ def _strip_running_lines(pages: list[Page], pdf_labels: list[str]) -> None:
 
 
 @lru_cache(maxsize=1024)
-def _ref_patterns(n: int) -> tuple[re.Pattern, re.Pattern]:
+def _ref_patterns(n: int) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """Footnote number n glued after a word or punctuation ("board1", "12%4", "role.1"), or after
-    a figure whose thousands it breaks ("42,6163" = 42,616 + 3)."""
+    a figure whose thousands it breaks ("42,6163" = 42,616 + 3); or alone on the line below what it
+    marks, with that line break."""
     s = str(n)
     return (re.compile(rf"(?<=[^\W\d_]|[)\]%’”'\".,;:!?])(?<!\d[.,]){s}(?![\w]|[.,]\d)"),
-            re.compile(rf"(?<![\d,.])\d{{1,3}}(?:,\d{{3}})+({s})(?![\d,]|\.\d)"))
+            re.compile(rf"(?<![\d,.])\d{{1,3}}(?:,\d{{3}})+({s})(?![\d,]|\.\d)"),
+            re.compile(rf"(?<=\S)\n *{s} *(?=\n)"))
 
 
 def _find_ref(body: str, n: int, pos: int) -> tuple[int, int] | None:
     """Where footnote number `n` is glued on in `body` at or after `pos`: (start, end) of its digits; else
     where it stands on a line of its own, below what it marks ("What needs to improve?" then "1")."""
-    after_word, after_figure = _ref_patterns(n)
+    after_word, after_figure, own_line = _ref_patterns(n)
     best = None
     m = after_word.search(body, pos)
     if m:
@@ -132,8 +134,8 @@ def _find_ref(body: str, n: int, pos: int) -> tuple[int, int] | None:
     m = after_figure.search(body, pos)
     if m and (best is None or m.start(1) < best[0]):
         best = (m.start(1), m.end(1))
-    if best is None and (m := re.compile(rf"(?<=\S)\n *{n} *(?=\n)").search(body, pos)):
-        best = (m.start(), m.end())                # the line break too: the reference joins the line above
+    if best is None and (m := own_line.search(body, pos)):
+        best = (m.start(), m.end())                # the reference joins the line above
     return best
 
 
