@@ -268,6 +268,7 @@ def facts(searcher, ranking, alignment: float | None = None, query: str | None =
                                     searcher.retrievable & (named >= named.max()))
     if len(searcher.document_words) >= TOPIC_MIN_DOCUMENTS and is_question(asked):
         f.unknown += unknown_topic(asked, searcher.vocabulary)
+    f.unknown += searcher.unknown_phrases(searcher.doc_index.without_names(asked))
     if top is None:
         return f
     f.paged = top.page is not None

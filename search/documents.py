@@ -323,6 +323,18 @@ def name_phrases(text: str) -> list[str]:
     return [plain_words(re.sub(r"['’]s\b", "", m)) for m in _NAME_PHRASE.findall(text)]
 
 
+_TITLE_CASE = re.compile(r"(?:[A-Z][a-z]+|of|for|and|my|the|in|on|to)")
+_MONTH = re.compile(r"January|February|March|April|May|June|July|August|September|October|November|December")
+
+
+def programme_names(text: str) -> list[str]:
+    """The names of several words in a text (`name_phrases`) written as a programme, a model or a body is
+    named: every word title case or a small joining word, no acronym, possessive or month ("Safe and
+    Together", "Care Inspectorate Wales"; not "York SCR", "Asperger's Syndrome", "Ofsted November")."""
+    return [m for m in _NAME_PHRASE.findall(text)
+            if all(_TITLE_CASE.fullmatch(w) and not _MONTH.fullmatch(w) for w in m.split())]
+
+
 def plain_words(text: str) -> str:
     """A text as its words alone, lower case, one space apart: "Social care, and inspects" is
     "social care and inspects". Phrases are matched, and repeated passages found, on this form."""

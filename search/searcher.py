@@ -15,7 +15,7 @@ from ingest.layout import is_notice, is_reference
 from ingest.passage import Passage, citation
 from .answer_types import area_names, cues, gives, lower_case_words
 from .decision import Features, decide, facts, reason, words_of
-from .documents import DocumentIndex, Filters, name_phrases, plain_words
+from .documents import DocumentIndex, Filters, name_phrases, plain_words, programme_names
 from .first import first
 from .fuse import fusion, scale_by_max, top_order
 from .glossary import load_glossary
@@ -133,6 +133,7 @@ class Searcher:
         plain = [plain_words(p.text) for p in self.passages]
         self.boilerplate = boilerplate(self.passages, plain)
         self.plain = [f" {x} " for x in plain]       # each passage's words, spaced at both ends: phrases match whole words
+        self.all_plain = "\n".join(self.plain)       # every passage's: a phrase no document has is not in it
         self.places = area_names(self.passages)
         self.lower = lower_case_words(p.text for p in self.passages)   # capitalised words not among these are names
         texts: dict[str, list[str]] = {}       # per document, its passages' words and its catalog names
@@ -200,6 +201,11 @@ class Searcher:
             out[[i for i in top_order(np.where(lexical > 0, lexical, -np.inf), PHRASE_CANDIDATES)
                  if f" {phrase} " in self.plain[i]]] = 1.0
         return out
+
+    def unknown_phrases(self, content: str) -> tuple[str, ...]:
+        """The names of several words in the query that no passage has ("the Safe and Together model"):
+        each of their words is in some report, so `unknown_names` cannot tell that none names it."""
+        return tuple(x for x in programme_names(content) if f" {plain_words(x)} " not in self.all_plain)
 
     def _row_words(self, p: Passage) -> set[str]:
         """A table row's own words (label and values, not the caption or column headings that

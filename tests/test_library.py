@@ -505,3 +505,17 @@ def test_a_question_about_what_needs_to_improve_gets_the_reports_list_of_improve
     other = "What did Dorset's 2025 inspection say about the care leaver offer?"
     assert not asks_improvements(other)
     assert not asks_improvements("Which charity was Kent working with to improve adoption?")
+
+
+def test_a_programme_no_document_names_is_unanswered(library):
+    """"The Safe and Together model": each of its words is in some report, the name in none. Acronyms,
+    possessives and months are not such names ("York SCR", "Asperger's Syndrome", "Ofsted November")."""
+    from search.documents import programme_names
+    from search.searcher import Searcher
+    assert programme_names("Which councils adopted the Safe and Together model?") == ["Safe and Together"]
+    assert programme_names("the York SCR, Asperger's Syndrome and Ofsted November letters") == []
+    s = Searcher.open(library[0])
+    absent = "Which councils have adopted the Safe and Together model for families affected by domestic abuse?"
+    assert s.unknown_phrases(absent) == ("Safe and Together",)
+    assert s.search(absent).answer.reason == "The documents never mention Safe and Together."
+    assert s.unknown_phrases("What does Dorset's Family Support and Advice Line do?") == ()
