@@ -203,9 +203,12 @@ class Searcher:
         return out
 
     def unknown_phrases(self, content: str) -> tuple[str, ...]:
-        """The names of several words in the query that no passage has ("the Safe and Together model"):
-        each of their words is in some report, so `unknown_names` cannot tell that none names it."""
-        return tuple(x for x in programme_names(content) if f" {plain_words(x)} " not in self.all_plain)
+        """The names made of ordinary words (ones the documents write in lower case) that no passage has
+        ("the Safe and Together model"): each word is in some report, so `unknown_names` cannot tell that
+        none names it. A name with a proper noun in it ("Barnardos and Reunite in Wales") is left to
+        the checks of single names."""
+        return tuple(x for x in programme_names(content) if f" {plain_words(x)} " not in self.all_plain
+                     and all(w.lower() in self.lower for w in x.split()))
 
     def _row_words(self, p: Passage) -> set[str]:
         """A table row's own words (label and values, not the caption or column headings that

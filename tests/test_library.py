@@ -509,7 +509,8 @@ def test_a_question_about_what_needs_to_improve_gets_the_reports_list_of_improve
 
 def test_a_programme_no_document_names_is_unanswered(library):
     """"The Safe and Together model": each of its words is in some report, the name in none. Acronyms,
-    possessives and months are not such names ("York SCR", "Asperger's Syndrome", "Ofsted November")."""
+    possessives and months are not such names ("York SCR", "Asperger's Syndrome", "Ofsted November"),
+    and names with a proper noun in them are checked word by word elsewhere."""
     from search.documents import programme_names
     from search.searcher import Searcher
     assert programme_names("Which councils adopted the Safe and Together model?") == ["Safe and Together"]
@@ -519,3 +520,4 @@ def test_a_programme_no_document_names_is_unanswered(library):
     assert s.unknown_phrases(absent) == ("Safe and Together",)
     assert s.search(absent).answer.reason == "The documents never mention Safe and Together."
     assert s.unknown_phrases("What does Dorset's Family Support and Advice Line do?") == ()
+    assert s.unknown_phrases("What did Dorset do with Barnardos and Reunite in Wales?") == ()   # proper nouns
