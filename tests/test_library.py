@@ -204,17 +204,28 @@ def _doc(id_, **facts) -> "Document":
                     licence="Open Government Licence v3.0", **facts)
 
 
+def _inspection(id_, council: str, year: int, **facts) -> "Document":
+    return _doc(id_, council=council, year=year, doc_type="inspection", publisher="Ofsted", **facts)
+
+
+def _index(*documents):
+    """A DocumentIndex of these documents, each with one passage."""
+    from ingest.passage import Passage
+    from search.documents import DocumentIndex
+    docs = {d.id: d for d in documents}
+    return DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+
+
 def _named_index():
     """Three inspections and a guidance document, each with one passage on its first page."""
     from ingest.passage import Passage
     from search.documents import DocumentIndex
     docs = {d.id: d for d in (
-        _doc("ilacs/bcp-2022", council="Bournemouth, Christchurch and Poole", year=2022, doc_type="inspection",
-             publisher="Ofsted", title="Inspection of Bournemouth, Christchurch and Poole"),
-        _doc("ilacs/london-corporation-2016", council="London Corporation", year=2016, doc_type="inspection",
-             publisher="Ofsted", title="Inspection of London Corporation"),
-        _doc("ilacs/bath-2017", council="Bath and North East Somerset", year=2017, doc_type="inspection",
-             publisher="Ofsted", title="Inspection of Bath and North East Somerset"),
+        _inspection("ilacs/bcp-2022", "Bournemouth, Christchurch and Poole", 2022,
+                    title="Inspection of Bournemouth, Christchurch and Poole"),
+        _inspection("ilacs/london-corporation-2016", "London Corporation", 2016, title="Inspection of London Corporation"),
+        _inspection("ilacs/bath-2017", "Bath and North East Somerset", 2017,
+                    title="Inspection of Bath and North East Somerset"),
         _doc("guidance/kcsie-2025", year=2025, doc_type="guidance", publisher="DfE",
              title="Keeping children safe in education 2025", short_title="Keeping children safe in education"))}
     heads = {"ilacs/london-corporation-2016": "Children's services in the City of London are good."}
@@ -239,18 +250,12 @@ def test_a_council_is_named_by_one_of_the_places_its_name_joins():
 def test_a_council_is_named_by_another_name_and_an_inspection_by_the_year_it_took_place():
     """ingest/councils.toml: "Hull" is Kingston upon Hull; "its November 2024 inspection" is the report
     Ofsted published in January 2025; a joining word a catalogue capitalises still joins."""
-    from ingest.passage import Passage
-    from search.documents import DocumentIndex
-    docs = {d.id: d for d in (
-        _doc("ilacs/hull-2026", council="Kingston Upon Hull", year=2026, date="2026-05-18", inspected="2026-03-02",
-             doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/hull-2015", council="Kingston Upon Hull", year=2015, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/westminster-2025", council="Westminster", year=2025, date="2025-01-13", inspected="2024-11-11",
-             doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/westminster-2019", council="Westminster", year=2019, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/blackburn-2022", council="Blackburn With Darwen", year=2022, doc_type="inspection",
-             publisher="Ofsted"))}
-    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    index = _index(
+        _inspection("ilacs/hull-2026", "Kingston Upon Hull", 2026, date="2026-05-18", inspected="2026-03-02"),
+        _inspection("ilacs/hull-2015", "Kingston Upon Hull", 2015),
+        _inspection("ilacs/westminster-2025", "Westminster", 2025, date="2025-01-13", inspected="2024-11-11"),
+        _inspection("ilacs/westminster-2019", "Westminster", 2019),
+        _inspection("ilacs/blackburn-2022", "Blackburn With Darwen", 2022))
 
     def chosen(query):
         return [index.ids[n] for n in index.chosen(query)[0]]
@@ -274,13 +279,10 @@ def test_a_document_referred_to_by_a_name_no_document_goes_by_is_missing():
 
 
 def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_about():
-    from ingest.passage import Passage
-    from search.documents import DocumentIndex
-    docs = {d.id: d for d in (
-        _doc("ilacs/cambridgeshire-2024", council="Cambridgeshire", year=2024, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/peterborough-2024", council="Peterborough", year=2024, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/peterborough-2018", council="Peterborough", year=2018, doc_type="inspection", publisher="Ofsted"))}
-    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    index = _index(
+        _inspection("ilacs/cambridgeshire-2024", "Cambridgeshire", 2024),
+        _inspection("ilacs/peterborough-2024", "Peterborough", 2024),
+        _inspection("ilacs/peterborough-2018", "Peterborough", 2018))
     query = "What effect did separating from Peterborough have on Cambridgeshire's services in the 2024 inspection?"
     assert [index.ids[n] for n in index.chosen(query)[0]] == ["ilacs/cambridgeshire-2024"]
     assert "Peterborough" in index.without_names(query) and "Cambridgeshire" not in index.without_names(query)
@@ -290,12 +292,9 @@ def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_
 
 
 def test_a_council_the_query_sets_aside_is_ranked_down_not_picked():
-    from ingest.passage import Passage
-    from search.documents import DocumentIndex
-    docs = {d.id: d for d in (
-        _doc("ilacs/rotherham-2014", council="Rotherham", year=2014, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/sheffield-2015", council="Sheffield", year=2015, doc_type="inspection", publisher="Ofsted"))}
-    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    index = _index(
+        _inspection("ilacs/rotherham-2014", "Rotherham", 2014),
+        _inspection("ilacs/sheffield-2015", "Sheffield", 2015))
     query = "Apart from Rotherham itself, which councils reviewed their work after the inquiry in Rotherham?"
     assert index.chosen(query)[0] == [] and index.named(query).tolist() == [-1.0, 0.0]
     assert "Rotherham" in index.without_names(query)          # still words that rank passages
@@ -316,17 +315,14 @@ def test_a_question_of_what_should_be_done_leans_to_guidance_when_it_names_no_do
 
 
 def test_a_guidance_document_is_named_by_a_word_for_it_and_the_words_only_its_title_has():
-    from ingest.passage import Passage
-    from search.documents import DocumentIndex
-    docs = {d.id: d for d in (
+    index = _index(
         _doc("guidance/health", year=2022, doc_type="guidance", publisher="DfE",
              title="Promoting the health and well-being of looked-after children"),
         _doc("guidance/teacher", year=2018, doc_type="guidance", publisher="DfE",
              title="The designated teacher for looked-after and previously looked-after children"),
-        _doc("ilacs/kent-2013", council="Kent", year=2013, doc_type="inspection", publisher="Ofsted"),
+        _inspection("ilacs/kent-2013", "Kent", 2013),
         _doc("ages-of-concern", year=2011, publisher="Ofsted",
-             title="Ages of concern: learning lessons from serious case reviews"))}
-    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+             title="Ages of concern: learning lessons from serious case reviews"))
     named = lambda q: [index.ids[n] for n in index.hits(q)]
     assert named("How often should a child see the dentist under the statutory guidance on promoting their "
                  "health?") == ["guidance/health"]
@@ -477,12 +473,9 @@ def test_another_council_is_asked_for_only_where_a_passage_names_one(library):
 
 
 def test_a_passage_names_the_councils_other_than_its_own():
-    from ingest.passage import Passage
-    from search.documents import DocumentIndex
-    docs = {d.id: d for d in (
-        _doc("ilacs/cambridgeshire-2024", council="Cambridgeshire", year=2024, doc_type="inspection", publisher="Ofsted"),
-        _doc("ilacs/peterborough-2018", council="Peterborough", year=2018, doc_type="inspection", publisher="Ofsted"))}
-    index = DocumentIndex(docs, [Passage(f"{d}-1", d, "paragraph", None, [], "Text.", 0, 5, d) for d in docs])
+    index = _index(
+        _inspection("ilacs/cambridgeshire-2024", "Cambridgeshire", 2024),
+        _inspection("ilacs/peterborough-2018", "Peterborough", 2018))
     text = "Leadership arrangements in Peterborough are combined with Cambridgeshire local authority."
     assert index.other_councils(text, "Peterborough") == {"Cambridgeshire"}
     assert index.other_councils("The out-of-hours service is run by a neighbouring authority.", "Peterborough") == set()
