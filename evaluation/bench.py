@@ -88,7 +88,7 @@ def _engine_bench(corpus_dir: Path, tmp: Path, local, queries: list[str], milvus
             vector = s.encode(q)
             t = time.perf_counter()
             s.backend.dense_scores(vector)
-            s.backend.lexical_scores(s.glossary.expand(q))
+            s.lexical(s.doc_index.without_names(q))
             retrieve.append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             tops.append([h.passage_id for h in s.search(q, k=10).results])

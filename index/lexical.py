@@ -23,7 +23,7 @@ class BM25Index:
 
     def scores(self, query: str) -> np.ndarray:
         """A BM25 score for every text, in index order (zeros when no term matches)."""
-        terms = self.tokenize([query])[0]
+        terms = list(dict.fromkeys(self.tokenize([query])[0]))     # each term once, however often it is typed
         if self._vocab is not None:
             terms = [t for t in terms if t in self._vocab]
         if not terms:

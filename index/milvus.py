@@ -349,7 +349,7 @@ class MilvusBackend:
         """BM25 over the passages' terms. Filtered, the unfiltered top-k is fetched too: search scales
         BM25 by the best score over every passage, as it does locally."""
         out = np.zeros(self.n_passages, dtype=np.float32)
-        query = " ".join(self.terms.tokenize([text])[0])
+        query = " ".join(dict.fromkeys(self.terms.tokenize([text])[0]))     # each term once, as locally
         if not query or self.n_passages == 0:
             return out
         k = min(self.lexical_k, self.n_passages)

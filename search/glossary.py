@@ -90,14 +90,19 @@ class Glossary:
         text = _tidy(text)
         return [self.entries[i] for i in dict.fromkeys(i for rx, i in self._patterns if rx.search(text))]
 
-    def expand(self, query: str) -> str:
-        """The query plus, in parentheses, each matched entry's term and aliases not already in it."""
+    def additions(self, query: str) -> list[str]:
+        """Each matched entry's term and aliases that the query does not already have, in order."""
         seen, added = _tidy(query), []
         for i in self._matched(query):
             for phrase, literal in zip(self.entries[i].phrases, self._literal[i]):
                 if not literal.search(seen):
                     added.append(phrase)
                     seen += "; " + _tidy(phrase)
+        return added
+
+    def expand(self, query: str) -> str:
+        """The query plus, in parentheses, its `additions`."""
+        added = self.additions(query)
         return f"{query} ({'; '.join(added)})" if added else query
 
 

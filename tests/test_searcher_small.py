@@ -260,3 +260,34 @@ def test_a_phrase_in_quotation_marks_takes_a_passage_that_has_it():
     assert phrase_first(s, "How is a “previously looked-after child” defined?", [0, 2, 1]) == [1, 0, 2]
     assert phrase_first(s, "How is a looked-after child defined?", [0, 1, 2]) == [0, 1, 2]   # no quotation marks
     assert phrase_first(s, "Bradford's 'care leavers' offer", [0, 1, 2]) == [0, 1, 2]          # no passage has it
+
+
+def test_a_term_typed_twice_counts_once_in_bm25():
+    from index.lexical import BM25Index
+    bm25 = BM25Index(["Social workers visited the family.", "The family moved house.", "Nothing here."])
+    assert np.allclose(bm25.scores("social social social family"), bm25.scores("social family"))
+
+
+GLOSSARY_CORPUS = {
+    "a.txt": "Report A\n\nSocial workers in the social work service and social services said that the "
+             "children's services were busy.\n",
+    "b.txt": "Report B\n\nReferrals to children's social care rose after the arena attack.\n",
+}
+
+
+def test_the_glossarys_other_names_count_less_than_the_querys_own_words(tmp_path, fake_embedder):
+    """"children's social care" has eight other names in the glossary ("social work", "social services"…).
+    Added to the query, they outweighed its own rare words: the passage that only repeats those
+    names ranked above the one that has the query's words."""
+    from index.build import build
+    from tests.conftest import write_corpus
+    build(write_corpus(tmp_path / "corpus", GLOSSARY_CORPUS), tmp_path / "index", progress=False)
+    s = Searcher.open(tmp_path / "index")
+    query = "Did the arena attack change demand on children's social care?"
+    a, b = (next(i for i, p in enumerate(s.passages) if p.document == d and "social" in p.text.lower())
+            for d in ("a", "b"))
+    lexical = s.lexical(query)
+    assert lexical[b] > lexical[a] > s.backend.lexical_scores(query)[a]     # A earns something from the names
+    assert s.rank(query).order[0] == b
+    expanded = s.backend.lexical_scores(s.glossary.expand(query))           # the names as part of the query
+    assert expanded[a] > expanded[b]
