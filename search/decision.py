@@ -75,7 +75,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import TYPES, asks_another_council, is_question, not_given
+from .answer_types import TYPES, asks_another_council, gives, is_question, not_given
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,8 @@ NAMED = 0.5                       # a query naming documents (search.documents.n
                                   # repeats them (library-dev answerable kept 0.950 -> 0.983, flagged unchanged)
 TOPIC_MIN_DOCUMENTS = 100         # a question's topic no document names is unanswered only in a library this
                                   # large: one report of 30,000 words never says "newborns" and is about them
-PLACE = next(t.wants for t in TYPES if t.name == "place")
+_PLACE_TYPE = next(t for t in TYPES if t.name == "place")
+PLACE = _PLACE_TYPE.wants
 RARE_NAME_SHARE = 0.1   # a name at most this share of the documents mention is what a question is about
 
 
@@ -276,8 +277,17 @@ def facts(searcher, ranking, alignment: float | None = None, query: str | None =
         f.unmentioned = unmentioned_names(searcher.doc_index.without_names(asked),
                                           searcher.document_words.get(top.document, set()),
                                           searcher.document_words.values(), searcher.doc_index.name_words)
-    council = searcher.documents[top.document].council      # an inspection's council is the place it gives,
-    if council and PLACE in f.not_given and not (asks_another_council(asked)       # unless another is asked
-                                                 and not searcher.doc_index.other_councils(top.text, council)):
+    if PLACE in f.not_given and passage_gives(searcher, _PLACE_TYPE, ranking.order[0], asked):
         f.not_given = tuple(x for x in f.not_given if x != PLACE)
     return f
+
+
+def passage_gives(searcher, kind, i: int, query: str) -> bool:
+    """Does passage i give a fact of this kind (search.answer_types.gives)? An inspection's council is
+    the place each of its passages gives, unless the query asks for another council ("which
+    neighbouring council…"): then the passage must name one."""
+    p = searcher.passages[i]
+    if gives(kind, p.text, searcher.places, searcher.lower):
+        return True
+    council = searcher.documents[p.document].council if kind.name == "place" else None
+    return bool(council) and (not asks_another_council(query) or bool(searcher.doc_index.other_councils(p.text, council)))

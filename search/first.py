@@ -14,7 +14,8 @@ import re
 
 import numpy as np
 
-from .answer_types import asked, asks_action, asks_improvements, directive, gives, listed_to_improve
+from .answer_types import asked, asks_action, asks_improvements, directive, listed_to_improve
+from .decision import passage_gives
 from .documents import plain_words
 from .fuse import top_order
 
@@ -48,8 +49,7 @@ def typed_first(searcher, query: str, order: list[int]) -> list[int]:
     kinds = asked(query)
     if not kinds or not order:
         return order
-    given = [all(gives(k, searcher.passages[i].text, searcher.places, searcher.lower) for k in kinds)
-             for i in order[:TYPE_POOL]]
+    given = [all(passage_gives(searcher, k, i, query) for k in kinds) for i in order[:TYPE_POOL]]
     if given[0] or not any(given):
         return order
     return _to_top(order, order[given.index(True)])

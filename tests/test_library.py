@@ -472,6 +472,24 @@ def test_another_council_is_asked_for_only_where_a_passage_names_one(library):
                           "inspection?")).not_given == ()
 
 
+def test_every_passage_of_an_inspection_gives_its_council_as_the_place(library):
+    """"Which councils use…?" is answered by any inspection's passage on it, as the decision reads it:
+    a passage that names a place must not jump above the best one only because it does."""
+    from search.decision import _PLACE_TYPE, passage_gives
+    from search.first import typed_first
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    unnamed = [i for i, p in enumerate(s.passages) if "Dorset" not in p.text and not any(x in p.text for x in s.places)]
+    inspection = next(i for i in unnamed if s.passages[i].document == "ilacs/dorset-2025-05-09")
+    guidance = next(i for i in unnamed if s.passages[i].document == "guidance/children-missing-education-2024")
+    query = "Which councils run family hubs?"
+    assert passage_gives(s, _PLACE_TYPE, inspection, query)
+    assert not passage_gives(s, _PLACE_TYPE, guidance, query)
+    assert not passage_gives(s, _PLACE_TYPE, inspection, "Which neighbouring council runs the out-of-hours service?")
+    assert typed_first(s, query, [inspection, guidance]) == [inspection, guidance]
+    assert typed_first(s, query, [guidance, inspection]) == [inspection, guidance]
+
+
 def test_a_passage_names_the_councils_other_than_its_own():
     index = _index(
         _inspection("ilacs/cambridgeshire-2024", "Cambridgeshire", 2024),
