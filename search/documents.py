@@ -23,6 +23,10 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _PLAIN = re.compile(r"[a-z0-9]+")
 _PAST_YEAR = re.compile(r"\b(?:since|before|prior to|(?:last|previous|earlier|prior|first) (?:[\w-]+ ){0,2}?in)\s+"
                         r"(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", re.I)
+# A year a query gives as its document's ("Ofsted's late-2022 inspection", "the 2015 Ofsted report", "when
+# Ofsted inspected in 2014"), beside one it gives as the story ("Trafford was rated inadequate in 2019")
+_DOC_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*(?:,|and|or)\s*(?:19|20)\d\d)*\s+(?:[\w-]+\s+)?(?:re-)?(?:inspections?|reports?)\b"
+                       r"|\binspect\w*\s+(?:in\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b", re.I)
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
 HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
 MIN_PART_CHARS = 4           # a place within a council's name ("Poole") at least this long counts as naming it
@@ -228,10 +232,16 @@ class DocumentIndex:
     def chosen(self, query: str) -> tuple[list[int], bool]:
         """The documents the query picks, and whether its year agrees: of the documents it names, those
         from a year it gives ("Cambridgeshire's 2024 inspection, after separating from Peterborough" picks
-        Cambridgeshire's 2024 report; Peterborough is what it is about), else all it names."""
+        Cambridgeshire's 2024 report; Peterborough is what it is about), else all it names. Of several
+        years, one given as the past ("since the last inspection in 2016") is not the document's, and one
+        given as an inspection's or a report's ("Ofsted's late-2022 inspection") is, over one in the
+        story ("Trafford was rated inadequate in 2019")."""
         hits = self.hits(query)
         years = {int(y) for y in _YEAR.findall(query)}
+        years = years - {int(y) for y in _PAST_YEAR.findall(query)} or years
         exact = [n for n in hits if years & self.years_of(self.docs[n])]
+        own = {int(y) for m in _DOC_YEAR.finditer(query) for y in _YEAR.findall(m.group())}
+        exact = [n for n in exact if own & self.years_of(self.docs[n])] or exact
         picked = exact or hits
         owner = [n for n in picked if self._possessive(query, n)]     # "Cambridgeshire's inspection"
         return (owner if 0 < len(owner) < len(picked) else picked), bool(exact) or not years

@@ -291,6 +291,22 @@ def test_of_two_councils_named_the_query_picks_the_one_whose_inspection_it_asks_
     assert index.named("Peterborough's 2019 inspection").tolist() == [0.0, 0.5, 0.5]      # the name, not the year
 
 
+def test_of_two_years_the_query_picks_the_one_it_gives_as_its_inspections():
+    index = _index(
+        _inspection("ilacs/cornwall-2016", "Cornwall", 2016),
+        _inspection("ilacs/cornwall-2024", "Cornwall", 2024))
+
+    def chosen(query):
+        return [index.ids[n] for n in index.chosen(query)[0]]
+    assert chosen("Cornwall was judged good in 2016. What did Ofsted's mid-2024 inspection say about care leavers?") \
+        == ["ilacs/cornwall-2024"]
+    assert chosen("Cornwall had improved since the last inspection in 2016, according to the 2024 report") \
+        == ["ilacs/cornwall-2024"]
+    assert chosen("How did care leavers' housing in Cornwall change between its 2016 and 2024 inspections?") \
+        == ["ilacs/cornwall-2016", "ilacs/cornwall-2024"]
+    assert chosen("How did Cornwall's services change from 2016 to 2024?") == ["ilacs/cornwall-2016", "ilacs/cornwall-2024"]
+
+
 def test_a_council_the_query_sets_aside_is_ranked_down_not_picked():
     index = _index(
         _inspection("ilacs/rotherham-2014", "Rotherham", 2014),
