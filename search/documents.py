@@ -18,6 +18,7 @@ from ingest.passage import Document, Passage
 from .decision import join_words
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR_SPAN = re.compile(r"\b((?:19|20)\d\d)\s?[/\u2013-]\s?(\d\d)\b")     # "2013/14", "2013-14": a financial or school year
 # A year a text names as the past of the document it quotes or asks about ("since the last inspection in
 # 2016", from York's 2022 report): not the year of a document
 _PLAIN = re.compile(r"[a-z0-9]+")
@@ -25,7 +26,7 @@ _PAST_YEAR = re.compile(r"\b(?:since|before|prior to|(?:last|previous|earlier|pr
                         r"(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", re.I)
 # A year a query gives as its document's ("Ofsted's late-2022 inspection", "the 2015 Ofsted report", "when
 # Ofsted inspected in 2014"), beside one it gives as the story ("Trafford was rated inadequate in 2019")
-_DOC_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*(?:,|and|or)\s*(?:19|20)\d\d)*\s+(?:[\w-]+\s+)?(?:re-)?(?:inspections?|reports?)\b"
+_DOC_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/\u2013-]\d\d)?(?:\s*(?:,|and|or)\s*(?:19|20)\d\d)*\s+(?:[\w-]+\s+)?(?:re-)?(?:inspections?|reports?)\b"
                        r"|\binspect\w*\s+(?:in\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b", re.I)
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
 HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
@@ -237,10 +238,10 @@ class DocumentIndex:
         given as an inspection's or a report's ("Ofsted's late-2022 inspection") is, over one in the
         story ("Trafford was rated inadequate in 2019")."""
         hits = self.hits(query)
-        years = {int(y) for y in _YEAR.findall(query)}
+        years = years_in(query)
         years = years - {int(y) for y in _PAST_YEAR.findall(query)} or years
         exact = [n for n in hits if years & self.years_of(self.docs[n])]
-        own = {int(y) for m in _DOC_YEAR.finditer(query) for y in _YEAR.findall(m.group())}
+        own = {y for m in _DOC_YEAR.finditer(query) for y in years_in(m.group())}
         exact = [n for n in exact if own & self.years_of(self.docs[n])] or exact
         picked = exact or hits
         owner = [n for n in picked if self._possessive(query, n)]     # "Cambridgeshire's inspection"
@@ -295,7 +296,7 @@ class DocumentIndex:
         of them is from that year, or refers to a document by a name no indexed document has ("Cumbria's
         2019 inspection"): the library cannot answer it, however close its passages. A year named as the
         past ("since the last inspection in 2016") is not a document's."""
-        years = {int(y) for y in _YEAR.findall(query)} - {int(y) for y in _PAST_YEAR.findall(query)}
+        years = years_in(query) - {int(y) for y in _PAST_YEAR.findall(query)}
         docs = [self.docs[n] for n in self.hits(query)] if years else []
         if not docs:
             unknown = self.unknown_document(query)
@@ -324,6 +325,12 @@ class DocumentIndex:
 # programme, a service or an organisation ("Achieving for Children", "Family Safeguarding", "No Wrong Door")
 _NAME_PHRASE = re.compile(r"(?<![.?!:;\"“]\s)(?<!^)\b([A-Z][\w'’-]+(?:\s+(?:(?:of|for|and|my|the|in|on|to)\s+)?"
                           r"[A-Z][\w'’-]+)+)")
+
+
+def years_in(text: str) -> set[int]:
+    """The years a text gives: "2014", and both of "2013/14"."""
+    years = {int(y) for y in _YEAR.findall(text)}
+    return years | {int(a) + 1 for a, b in _YEAR_SPAN.findall(text) if (int(a) + 1) % 100 == int(b)}
 
 
 def name_phrases(text: str) -> list[str]:

@@ -305,6 +305,11 @@ def test_of_two_years_the_query_picks_the_one_it_gives_as_its_inspections():
     assert chosen("How did care leavers' housing in Cornwall change between its 2016 and 2024 inspections?") \
         == ["ilacs/cornwall-2016", "ilacs/cornwall-2024"]
     assert chosen("How did Cornwall's services change from 2016 to 2024?") == ["ilacs/cornwall-2016", "ilacs/cornwall-2024"]
+    assert chosen("In the 2023/24 Ofsted inspection of Cornwall, how many care leavers were in work?") \
+        == ["ilacs/cornwall-2024"]                                          # a financial or school year
+    assert index.missing("In the 2023/24 Ofsted inspection of Cornwall, how many care leavers were in work?") is None
+    assert index.missing("In the 2020/21 Ofsted inspection of Cornwall, how many care leavers were in work?") \
+        == "an inspection of Cornwall from 2020 or 2021"
 
 
 def test_a_council_the_query_sets_aside_is_ranked_down_not_picked():
