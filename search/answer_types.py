@@ -97,6 +97,10 @@ TYPES: tuple[AnswerType, ...] = (
                    r"|\bhow many\b.{0,80}\b(?:at (?:once|most|least|any one time|a time)|maximum|minimum)\b"),
                _rx(rf"\b(?:maximum|minimum|at most|at least|no (?:more|fewer|less) than|not (?:more|fewer|less) than|"
                    rf"up to [£$€]?{_NUMWORD}|limits?|caps?|capped|ceiling|exceed(?:s|ing)?)\b")),
+    AnswerType("exact", "an exact figure",
+               _rx(r"\bexact(?:ly)? (?:how many|number|figure)\b|\bhow many\b.{0,80}\bexactly\b"
+                   r"|\b(?:average|mean|median) (?:number|caseloads?)\b"),
+               None),
     AnswerType("person", "a person's name",
                _rx(r"\bwhat (?:is|was|were|are) (?:the )?names? of (?:the |its |their |his |her )?(?:[\w'’-]+ ){0,2}?"
                    rf"{_ROLE}\b|\bwho (?:is|was|were|are) (?:the |its |their )?(?:[\w'’-]+ ){{0,3}}?{_ROLE}\b"),
@@ -204,10 +208,10 @@ def gives(kind: AnswerType, text: str, places: frozenset[str] = frozenset(),
     if kind.name == "person":
         return bool(_HONORIFIC.search(text)) or any(a.lower() not in lower and b.lower() not in lower
                                                     for a, b in _CAPITALISED_PAIR.findall(text))
-    if kind.name == "count":
+    if kind.name in ("count", "exact"):
         text = _NUMBERED.sub("", text)          # a paragraph's own number ("2. Take action…") is not a count
         return any(n.kind in ("count", "percent", "fraction") for n in extract_numbers(text)) \
-            or bool(_QUANTITY.search(text))
+            or (kind.name == "count" and bool(_QUANTITY.search(text)))     # "most children": not exactly how many
     return bool(kind.gives.search(text))
 
 

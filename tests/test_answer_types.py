@@ -42,6 +42,9 @@ BY_NAME = {t.name: t for t in TYPES}
     ("When did the council hand its services to a trust?", {"date"}),
     ("When a child goes missing, what should the school do?", set()),    # "when" joining, not asking
     ("How much pupil premium funding does a child attract?", {"money"}),
+    ("Exactly how many children were living in unregistered homes?", {"count", "exact"}),
+    ("What was the average number of cases per social worker?", {"exact"}),
+    ("What was the average caseload in the assessment team?", {"exact"}),
 ])
 def test_a_question_asks_for_its_kind_of_fact(question, kinds):
     assert {t.name for t in asked(question)} == kinds
@@ -86,6 +89,8 @@ def test_open_questions_and_statements_ask_for_no_type(text):
     ("limit", "a caseload of up to twenty children", "plans are up to date"),
     ("limit", "a fine of up to £2,500", "a fine of £60"),
     ("person", "The director, Dr Patel, took up post in 2013.", "The director took up post in 2013."),
+    ("exact", "Social workers hold 18 children each.", "Most social workers have manageable caseloads."),
+    ("exact", "caseloads of between fifteen and twenty", "6. Since the last inspection in November 2021, caseloads fell."),
 ])
 def test_a_passage_gives_a_fact_of_a_kind_or_not(kind, yes, no):
     assert gives(BY_NAME[kind], yes) and not gives(BY_NAME[kind], no)
