@@ -25,6 +25,17 @@ _NOTICE = re.compile("|".join(re.escape(x.replace("’", "'"))
                      or r"(?!)", re.I)             # a publisher's notice: always a paragraph of its own (publishers.toml)
 
 
+_FRONT = package_data("publishers.toml").get("front_page", {})
+_FRONT_LINE = re.compile(r"(?:" + "|".join([rf"{re.escape(x)}\s*:.*" for x in _FRONT.get("fields", [])]
+                                          + [re.escape(x) for x in _FRONT.get("lines", [])]) + r")\Z"
+                         if _FRONT else r"(?!)", re.I | re.S)
+
+
+def is_front_field(text: str) -> bool:
+    """Is this heading a front page's field or grade-table cell (publishers.toml [front_page]), not a section?"""
+    return bool(_FRONT_LINE.match(" ".join(text.replace("’", "'").split())))
+
+
 def is_notice(text: str) -> bool:
     """Does this text open with a publisher's notice (publishers.toml [notices])?"""
     return bool(_NOTICE.match(text.lstrip().replace("’", "'")))

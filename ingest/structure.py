@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from .blocks import Block
+from .layout import is_front_field
 from .passage import Passage, Sentence, slug
 from .tables import TableReader
 
@@ -108,6 +109,9 @@ class StructureBuilder:
         return j
 
     def heading(self, b: Block) -> None:
+        if is_front_field(self.clean(b)):        # "Lead inspector: …", "Judgement Grade": no section of its own
+            self.add(f"{self.document_id}/h/{slug(self.clean(b), 32)}", "heading", [b])
+            return
         while self.path and self.path[-1][0] >= b.level:
             self.path.pop()
         self.path.append((b.level, self.clean(b).rstrip(":")))

@@ -511,6 +511,21 @@ def test_every_passage_of_an_inspection_gives_its_council_as_the_place(library):
     assert typed_first(s, query, [guidance, inspection]) == [inspection, guidance]
 
 
+def test_a_front_pages_fields_and_grade_table_open_no_section(library):
+    """"Lead inspector: …" and the grade table's "Judgement Grade" are laid out as headings; the summary
+    below them is the front page's, and its citation names no section."""
+    from search.searcher import Searcher
+    s = Searcher.open(library[0])
+    dorset = [p for p in s.passages if p.document == "ilacs/dorset-2025-05-09"]
+    summary = next(p for p in dorset if p.text.startswith("Children in Dorset receive exceptional services"))
+    assert summary.section == [] and summary.page == 1
+    assert "Judgement" not in s.hit(1, s.by_id[summary.passage_id], s.rank("Dorset")).citation
+    fields = [p for p in dorset if p.text.startswith(("Lead inspector:", "Inspection dates:", "Judgement Grade"))]
+    assert len(fields) == 3 and all(p.kind == "heading" and p.section == [] for p in fields)
+    assert next(p for p in dorset if p.text.startswith("1. ")).section == [
+        "The experiences and progress of children who need help and protection: outstanding"]
+
+
 def test_a_passage_names_the_councils_other_than_its_own():
     index = _index(
         _inspection("ilacs/cambridgeshire-2024", "Cambridgeshire", 2024),
