@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from . import package_data
+from .catalog import CatalogError, load_catalog
 from .passage import Document, Passage, slug
 from .reader import DocumentError, read_document, sha256_file
 
@@ -176,6 +177,18 @@ def catalog_facts(found: Found) -> dict[str, object]:
     return facts
 
 
+def catalog_entry(found: Found) -> Document | None:
+    """The file's entry in the catalog.toml at its library's root (a corpus folder: title, publisher, year,
+    outline), if it has one."""
+    if not (found.root / "catalog.toml").is_file():
+        return None
+    try:
+        entries = load_catalog(found.root)
+    except CatalogError as e:
+        raise DocumentError(str(e)) from None
+    return next((d for d in entries if d.file == found.rel), None)
+
+
 def iso_date(value: str | None) -> str | None:
     """'09/05/25', '2025-05-09', '9 May 2025' -> '2025-05-09' (None when it is not a date)."""
     if not value:
@@ -234,7 +247,7 @@ def _first_line(text: str) -> str | None:
 # -- parsing one file --------------------------------------------------------------------------
 def parse_file(found: Found) -> ParsedDocument:
     """Read and parse one file into passages; raises DocumentError (one line) when it cannot."""
-    from .parse import parse_paged, parse_text
+    from .parse import parse_document, parse_paged, parse_text
     facts = catalog_facts(found)
     source = f"{found.root.name}/{found.rel}"
     suffix = found.path.suffix.lower()
@@ -247,8 +260,12 @@ def parse_file(found: Found) -> ParsedDocument:
         encoding = "utf-8"
     else:
         text, encoding = read_document(found.root, found.rel)
-        document = make_document(found, facts, first_line=_first_line(text))
-        passages = parse_text(document, text, source)
+        if entry := catalog_entry(found):       # its catalog.toml entry: facts and outline, as a corpus build reads them
+            document = replace(entry, id=found.doc_id, file=found.rel)
+            passages = parse_document(found.root, document, text)
+        else:
+            document = make_document(found, facts, first_line=_first_line(text))
+            passages = parse_text(document, text, source)
     if not passages:
         raise DocumentError(f"{found.rel}: no text found")
     return ParsedDocument(document, text, passages, found.sha256, str(found.path), encoding)

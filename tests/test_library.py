@@ -568,3 +568,20 @@ def test_a_programme_no_document_names_is_unanswered(library):
     assert s.search(absent).answer.reason == "The documents never mention Safe and Together."
     assert s.unknown_phrases("What does Dorset's Family Support and Advice Line do?") == ()
     assert s.unknown_phrases("What did Dorset do with Barnardos and Reunite in Wales?") == ()   # proper nouns
+
+
+def test_a_text_file_its_folders_catalogue_lists_is_read_with_its_outline():
+    """`askreport ingest corpus/` reads the report as a corpus build does: its catalog.toml entry gives
+    its title and publisher, its outline the headings, case studies and practice implications."""
+    from ingest.catalog import load_catalog
+    from ingest.library import discover, parse_file
+    from ingest.parse import parse_document
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    found = next(f for f in discover([corpus]).files if f.path.name == "ages-of-concern.txt")
+    parsed = parse_file(found)
+    entry = next(d for d in load_catalog(corpus) if d.file == "ages-of-concern.txt")
+    expected = parse_document(corpus, entry, parsed.text)
+    assert [(p.passage_id, p.kind, p.section, p.text) for p in parsed.passages] == \
+        [(p.passage_id, p.kind, p.section, p.text) for p in expected]
+    assert parsed.document.title == entry.title and parsed.document.publisher == entry.publisher
+    assert {"case-study", "practice-implications"} <= {p.kind for p in parsed.passages}
