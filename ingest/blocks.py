@@ -57,9 +57,15 @@ def heading_key(line: str) -> str:
 
 
 def looks_like_heading(line: str) -> bool:
-    """For documents without an outline: a short line with no closing punctuation."""
+    """For documents without an outline: a short line with no closing punctuation, though it may end
+    with an acronym or a range of ages in brackets ("Annex B: Strengths and Difficulties Questionnaire
+    (SDQ)", "Adolescents and those leaving care (11-18)")."""
     s = line.strip()
-    return bool(s) and len(s) <= 120 and len(s.split()) <= 18 and s[0].isupper() and s[-1] not in ".,;:!\"'’”)"
+    closed = s[-1:] not in ".,;:!\"'’”)" or bool(_TITLE_END.search(s))
+    return bool(s) and len(s) <= 120 and len(s.split()) <= 18 and s[0].isupper() and closed
+
+
+_TITLE_END = re.compile(r"\s\((?:[A-Z]{2,8}|\d{1,2}\s?[-–]\s?\d{1,2})\)$")
 
 
 def read_blocks(text: str, masked: str, headings: dict[str, int] | None) -> list[Block]:

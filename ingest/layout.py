@@ -19,6 +19,8 @@ _BULLET_LINE = re.compile(rf"^\s*[{_BULLETS}]\s*")
 GLUED_NUMBER = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.(?=[A-Z‘“(])")
 NUMBERED = re.compile(r"^(\d{1,3}(?:\.\d{1,3})?)\.\s")
 _END = re.compile(r"[.!?:;][’”\"')\]]*$")
+_DIVISION = re.compile(r"(?:Annex|Appendix|Chapter|Part|Schedule) [A-Z0-9]{1,3}\s?[:.–-]\s?[A-Z]")
+_ACRONYM_LINE = re.compile(r"\([A-Z]{2,8}\)")
 REF = "\x01"                      # where a footnote reference stood (removed on output)
 _NOTICE = re.compile("|".join(re.escape(x.replace("’", "'"))
                             for x in package_data("publishers.toml").get("notices", {}).get("opening", []))
@@ -222,9 +224,12 @@ class Layout:
 
     def heading_between(self, block: list[tuple[str, int]], line: str, after: str) -> bool:
         """A short title-like line after a finished sentence, before a list or a new paragraph. It may ask
-        a question ("What needs to improve?") and carry a footnote reference."""
+        a question ("What needs to improve?") and carry a footnote reference. A line that opens an annex
+        or a part ("Annex B: Strengths and Difficulties Questionnaire") is one, whatever follows it."""
         if not block or not _END.search(block[-1][0].replace(REF, "")) or _END.search(line.replace(REF, "").rstrip("?")):
             return False
+        if _DIVISION.match(line):
+            return True
         if not (self.short(line) and line[0].isupper() and after):
             return False
         return bool(_BULLET_LINE.match(after) or NUMBERED.match(GLUED_NUMBER.sub(r"\1. ", after))
@@ -235,7 +240,7 @@ class Layout:
             return True
         prev = block[-1][0].replace(REF, "")
         first = line[0]
-        if first.islower() or first in ",;)]%":
+        if first.islower() or first in ",;)]%" or _ACRONYM_LINE.fullmatch(line):     # "(SDQ)": a title's wrapped end
             return False
         if _OPEN_END.search(prev):
             return False

@@ -22,6 +22,7 @@ BEXLEY = "ilacs/bexley-2018-08-20.pdf"           # "10.Multi-agency partners…"
 BARKING = "ilacs/barking-and-dagenham-2014-07-07.pdf"   # older framework: contents page, footnotes
 HARTLEPOOL = "ilacs/hartlepool-2014-02-11.pdf"   # older framework: judgements given as headings
 DURHAM = "ilacs/durham-2025-05-13.pdf"           # "What needs to improve?" with its footnote's number below it
+HEALTH = "guidance/promoting-health-of-looked-after-children-2022.pdf"   # an annex's title atop a page
 
 
 def words(text: str) -> list[str]:
@@ -109,6 +110,22 @@ def test_a_heading_that_asks_a_question_is_a_heading():
     assert heading.footnotes == [note.passage_id]
     p6 = next(p for p in passages if p.paragraph == "6")
     assert "cross-referenced" not in p6.text and "between out-of-hours and daytime services" in p6.text
+
+
+def test_an_annex_that_opens_a_page_is_a_heading_not_the_end_of_the_last_pages_list():
+    """The health guidance: page 33's list ends a sentence, page 34 opens "Annex B: Strengths and
+    Difficulties Questionnaire" with "(SDQ)" wrapped onto the next line. The annex was run into the
+    list, and the SDQ's paragraphs were cited under the previous heading, "Ages 5-10"."""
+    _, passages = load(HEALTH)
+    annex = next(p for p in passages if p.text.startswith("Annex B"))
+    assert annex.kind == "heading" and annex.text == "Annex B: Strengths and Difficulties Questionnaire (SDQ)"
+    assert annex.page == 34
+    listed = next(p for p in passages if "sexually harmful behaviour" in p.text and p.page == 33)
+    assert "Annex" not in listed.text
+    scores = next(p for p in passages if "borderline score of 14-16" in p.text)
+    assert scores.section == [annex.text]
+    stage = next(p for p in passages if p.text == "Adolescents and those leaving care (11-18)")   # ages in brackets
+    assert stage.kind == "heading"
 
 
 def test_a_heading_that_states_a_judgement_is_returned_as_an_answer():
