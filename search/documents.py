@@ -26,8 +26,8 @@ _PAST_YEAR = re.compile(r"\b(?:since|before|prior to|(?:last|previous|earlier|pr
                         r"(?:[A-Z][a-z]+\s+)?((?:19|20)\d\d)\b", re.I)
 # A year a query gives as its document's ("Ofsted's late-2022 inspection", "the 2015 Ofsted report", "when
 # Ofsted inspected in 2014"), beside one it gives as the story ("Trafford was rated inadequate in 2019")
-_DOC_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/\u2013-]\d\d)?(?:\s*(?:,|and|or)\s*(?:19|20)\d\d)*\s+(?:[\w-]+\s+)?(?:re-)?(?:inspections?|reports?)\b"
-                       r"|\binspect\w*\s+(?:in\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b", re.I)
+_DOC_YEAR = re.compile(r"\b(?:19|20)\d\d(?:[/\u2013-]\d\d)?(?:\s*(?:,|and|or)\s*(?:19|20)\d\d)*\s+(?:[\w-]+\s+)?"
+                       r"(?:re-)?(?:inspections?|reports?)\b|\binspect\w*\s+(?:in\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d\b", re.I)
 MIN_TITLE_WORDS = 3          # a title shorter than this is too generic to count as named
 HEAD_PASSAGES = 5            # a document's first passages (its title page), where the names it goes by stand
 MIN_PART_CHARS = 4           # a place within a council's name ("Poole") at least this long counts as naming it
@@ -238,8 +238,7 @@ class DocumentIndex:
         given as an inspection's or a report's ("Ofsted's late-2022 inspection") is, over one in the
         story ("Trafford was rated inadequate in 2019")."""
         hits = self.hits(query)
-        years = years_in(query)
-        years = years - {int(y) for y in _PAST_YEAR.findall(query)} or years
+        years = not_past(query) or years_in(query)
         exact = [n for n in hits if years & self.years_of(self.docs[n])]
         own = {y for m in _DOC_YEAR.finditer(query) for y in years_in(m.group())}
         exact = [n for n in exact if own & self.years_of(self.docs[n])] or exact
@@ -296,7 +295,7 @@ class DocumentIndex:
         of them is from that year, or refers to a document by a name no indexed document has ("Cumbria's
         2019 inspection"): the library cannot answer it, however close its passages. A year named as the
         past ("since the last inspection in 2016") is not a document's."""
-        years = years_in(query) - {int(y) for y in _PAST_YEAR.findall(query)}
+        years = not_past(query)
         docs = [self.docs[n] for n in self.hits(query)] if years else []
         if not docs:
             unknown = self.unknown_document(query)
@@ -331,6 +330,11 @@ def years_in(text: str) -> set[int]:
     """The years a text gives: "2014", and both of "2013/14"."""
     years = {int(y) for y in _YEAR.findall(text)}
     return years | {int(a) + 1 for a, b in _YEAR_SPAN.findall(text) if (int(a) + 1) % 100 == int(b)}
+
+
+def not_past(text: str) -> set[int]:
+    """The years a text gives (`years_in`) but not as the past ("since the last inspection in 2016")."""
+    return years_in(text) - {int(y) for y in _PAST_YEAR.findall(text)}
 
 
 def name_phrases(text: str) -> list[str]:
